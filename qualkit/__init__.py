@@ -1,0 +1,3 @@
+"""qualkit: qualitative interview analysis workbench (offline)."""
+
+__version__ = "0.1.0"
