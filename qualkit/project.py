@@ -1,0 +1,589 @@
+"""A project is a folder: the façade the CLI, the TUI and Python users work through.
+
+```python
+from qualkit import Project
+p = Project.open("my-study")
+p.ingest()
+p.code(segment_id=12, code_id="referral-routes", coder="ana")
+p.codings()          # pandas DataFrame
+```
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qualkit.errors import CodebookError, ProjectError
+from qualkit.ingest import IngestReport, Progress, plan_ingest
+from qualkit.settings import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
+from qualkit.store import Event, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualkit.codebook import Codebook
+
+STATE_DIR = ".qualkit"
+DB_FILE = "project.db"
+CODEBOOK_FILE = "codebook.yaml"
+CONSENSUS = "consensus"
+
+# Folders that sync to a cloud service: SQLite's locking is unsafe there.
+_SYNCED_FOLDER_NAMES = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "box sync")
+_NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "9p", "afpfs"}
+
+
+class Project:
+    """One study folder: codebook.yaml, transcripts/, exports/ and .qualkit/project.db."""
+
+    def __init__(self, root: Path, store: Store, settings: Settings) -> None:
+        self.root = root
+        self.store = store
+        self.settings = settings
+        self._codebook: Codebook | None = None
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str] = ".") -> Project:
+        """Create a project folder (or make an existing folder a project); keeps what is there."""
+        root = Path(path).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise ProjectError(f"{root}: exists and is not a folder")
+        for folder in (root, root / "transcripts", root / "exports", root / STATE_DIR):
+            folder.mkdir(parents=True, exist_ok=True)
+        codebook_path = root / CODEBOOK_FILE
+        if not codebook_path.exists():
+            from qualkit.codebook import Codebook
+
+            Codebook.write_template(codebook_path)
+        settings_path = root / SETTINGS_FILE
+        if not settings_path.exists():
+            settings_path.write_text(SETTINGS_TEMPLATE, encoding="utf-8")
+        store = Store(root / STATE_DIR / DB_FILE, create=True)
+        return cls(root, store, load_settings(root))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = ".", create: bool = False) -> Project:
+        root = Path(path).expanduser().resolve()
+        if not root.is_dir():
+            raise ProjectError(f"{root}: no such folder")
+        db = root / STATE_DIR / DB_FILE
+        if not db.exists():
+            if create or (root / CODEBOOK_FILE).exists() or (root / "transcripts").is_dir():
+                # A folder laid out as a project (like the demo study) is adopted on first use.
+                (root / STATE_DIR).mkdir(exist_ok=True)
+                (root / "exports").mkdir(exist_ok=True)
+            else:
+                raise ProjectError(
+                    f"{root}: not a qualkit project (no codebook.yaml or transcripts/); "
+                    "run 'qualkit init'"
+                )
+        settings = load_settings(root)
+        return cls(root, Store(db, create=True), settings)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def storage_warnings(self) -> list[str]:
+        """Warn when the project sits where SQLite's file locks are unreliable."""
+        warnings = []
+        lowered = str(self.root).casefold()
+        for name in _SYNCED_FOLDER_NAMES:
+            if name in lowered:
+                warnings.append(
+                    f"{self.root} looks like a cloud-synced folder ({name}); keep the project "
+                    "on a local disk and sync exports instead, or the database can be damaged"
+                )
+                break
+        fstype = _filesystem_type(self.root)
+        if fstype in _NETWORK_FILESYSTEMS:
+            warnings.append(
+                f"{self.root} is on a network filesystem ({fstype}); SQLite locking is unsafe "
+                "there: keep the project on a local disk"
+            )
+        return warnings
+
+    # -- codebook ----------------------------------------------------------------------------
+
+    @property
+    def codebook_path(self) -> Path:
+        return self.root / CODEBOOK_FILE
+
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook, re-read whenever codebook.yaml changed on disk."""
+        from qualkit.codebook import Codebook
+
+        if self._codebook is None or self._codebook.changed_on_disk():
+            if not self.codebook_path.exists():
+                raise CodebookError(f"{self.codebook_path}: no codebook.yaml in the project")
+            self._codebook = Codebook.load(self.codebook_path)
+        return self._codebook
+
+    def add_code(self, name: str, parent: str | None = None, **fields: Any) -> str:
+        book = self.codebook
+        code = book.add(name, parent=parent, **fields)
+        book.save()
+        return code.id
+
+    def merge_codes(self, source: str, target: str, actor: str = "system") -> int:
+        """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed."""
+        book = self.codebook
+        book.get(source)
+        book.get(target)
+        if source == target:
+            raise CodebookError(f"cannot merge code '{source}' into itself")
+        book.merge(source, target)
+        book.save()
+        return self.store.recode(source, target, actor, "merge-code")
+
+    def delete_code(self, code_id: str, remap_to: str | None = None, actor: str = "system") -> int:
+        """Delete a code; its codings move to `remap_to`, so none is lost."""
+        book = self.codebook
+        book.get(code_id)
+        used = [r for r in self.store.codings_rows(include_removed=True) if r["code"] == code_id]
+        if used and remap_to is None:
+            raise CodebookError(
+                f"code '{code_id}' has {len(used)} coding(s): choose a code to move them to"
+            )
+        if remap_to is not None:
+            book.get(remap_to)
+        book.delete(code_id)
+        book.save()
+        return self.store.recode(code_id, remap_to, actor, "delete-code") if remap_to else 0
+
+    # -- ingest and reading ------------------------------------------------------------------
+
+    def ingest(self, progress: Progress | None = None) -> IngestReport:
+        plan, report = plan_ingest(self.root, self.store, self.settings, progress)
+        self.store.write_ingest(plan)
+        return report
+
+    def transcript_ids(self) -> list[str]:
+        return [r["id"] for r in self.store.transcript_rows()]
+
+    def transcripts(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = []
+        for r in self.store.transcript_rows():
+            rows.append(
+                {
+                    "transcript": r["id"],
+                    "file": r["file"],
+                    "kind": r["kind"],
+                    "date": r["date"],
+                    "missing": bool(r["missing"]),
+                    "metadata": json.loads(r["metadata"]),
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["transcript", "file", "kind", "date", "missing", "metadata"]
+        )
+
+    def transcript_text(self, transcript_id: str) -> str:
+        return self.store.transcript_text(transcript_id)
+
+    def participants(self) -> pd.DataFrame:
+        import pandas as pd
+
+        people = self.store.participants()
+        frame = pd.DataFrame([{"participant_id": pid, **attrs} for pid, attrs in people.items()])
+        if frame.empty:
+            frame = pd.DataFrame(columns=["participant_id"])
+        return frame
+
+    def segments(
+        self,
+        transcript: str | None = None,
+        include_interviewer: bool = False,
+        include_orphaned: bool = False,
+    ) -> pd.DataFrame:
+        import pandas as pd
+
+        people = self.store.participants()
+        rows = []
+        for r in self.store.segment_rows(transcript):
+            if r["is_interviewer"] and not include_interviewer:
+                continue
+            if r["orphaned"] and not include_orphaned:
+                continue
+            row = dict(r)
+            row["is_interviewer"] = bool(row["is_interviewer"])
+            row["orphaned"] = bool(row["orphaned"])
+            row["attributes"] = people.get(row["participant"] or "", {})
+            rows.append(row)
+        columns = [
+            "segment_id",
+            "transcript",
+            "turn",
+            "position",
+            "speaker",
+            "participant",
+            "is_interviewer",
+            "start",
+            "end",
+            "text",
+            "text_hash",
+            "orphaned",
+            "attributes",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def segment(self, segment_id: int) -> dict[str, Any]:
+        row = self.store.segment_row(int(segment_id))
+        if row is None:
+            raise ProjectError(f"unknown segment id {segment_id}")
+        data = dict(row)
+        data["attributes"] = self.store.participants().get(data["participant"] or "", {})
+        return data
+
+    # -- coding ------------------------------------------------------------------------------
+
+    def _check_coder(self, coder: str) -> str:
+        coder = (coder or "").strip()
+        if not coder:
+            raise ProjectError("a coder name is required (e.g. --coder ana)")
+        if coder == "system":
+            raise ProjectError("'system' is reserved; choose another coder name")
+        return coder
+
+    def _codable_segment(self, segment_id: int) -> Any:
+        row = self.store.segment_row(int(segment_id))
+        if row is None:
+            raise ProjectError(f"unknown segment id {segment_id}")
+        if row["orphaned"]:
+            raise ProjectError(f"segment {segment_id} is orphaned (its text left the transcript)")
+        return row
+
+    def code(
+        self,
+        segment_id: int,
+        code_id: str,
+        coder: str,
+        span: tuple[int, int] | None = None,
+        memo: str | None = None,
+        source: str = "manual",
+    ) -> int:
+        """Apply a code to a segment in the coder's layer; returns the coding id.
+
+        `span` optionally marks the exact quote as (start, end) offsets within the segment text.
+        Applying a code the segment already has in this layer changes nothing.
+        """
+        coder = self._check_coder(coder)
+        row = self._codable_segment(segment_id)
+        self.codebook.get(code_id)
+        existing = self.store.active_coding(int(segment_id), code_id, coder)
+        if existing is not None:
+            return int(existing["id"])
+        coding: dict[str, Any] = {
+            "segment_id": int(segment_id),
+            "code_id": code_id,
+            "memo": memo,
+            "source": source,
+        }
+        if span is not None:
+            start, end = span
+            if not (0 <= start < end <= len(row["text"])):
+                raise ProjectError(
+                    f"span {start}-{end} lies outside segment {segment_id} (0-{len(row['text'])})"
+                )
+            coding.update(span_start=start, span_end=end, quote=row["text"][start:end])
+        return self.store.add_codings([coding], coder)[0]
+
+    def uncode(self, segment_id: int, code_id: str, coder: str) -> None:
+        """Remove a code from a segment (an event: undo brings it back)."""
+        coder = self._check_coder(coder)
+        existing = self.store.active_coding(int(segment_id), code_id, coder)
+        if existing is None:
+            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
+        self.store.set_removed([int(existing["id"])], coder, "uncode")
+
+    def star(self, segment_id: int, code_id: str, coder: str, starred: bool = True) -> None:
+        """Mark (or unmark) a coding as an illustrative quote for its code."""
+        coder = self._check_coder(coder)
+        existing = self.store.active_coding(int(segment_id), code_id, coder)
+        if existing is None:
+            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
+        if bool(existing["starred"]) != starred:
+            self.store.update_coding(int(existing["id"]), coder, "star", starred=int(starred))
+
+    def set_coding_memo(self, segment_id: int, code_id: str, coder: str, memo: str) -> None:
+        coder = self._check_coder(coder)
+        existing = self.store.active_coding(int(segment_id), code_id, coder)
+        if existing is None:
+            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
+        self.store.update_coding(int(existing["id"]), coder, "coding-memo", memo=memo or None)
+
+    def undo(self, coder: str) -> Event | None:
+        return self.store.undo(self._check_coder(coder))
+
+    def redo(self, coder: str) -> Event | None:
+        return self.store.redo(self._check_coder(coder))
+
+    def codes_of(self, segment_id: int, coder: str | None = None) -> list[str]:
+        return [
+            r["code"]
+            for r in self.store.segment_codings(int(segment_id))
+            if coder is None or r["coder"] == coder
+        ]
+
+    def codings(self, coder: str | None = None, include_removed: bool = False) -> pd.DataFrame:
+        import pandas as pd
+
+        columns = [
+            "coding_id",
+            "segment_id",
+            "transcript",
+            "participant",
+            "speaker",
+            "code",
+            "coder",
+            "created",
+            "starred",
+            "memo",
+            "span_start",
+            "span_end",
+            "quote",
+            "source",
+            "removed",
+            "orphaned",
+            "text",
+        ]
+        rows = [dict(r) for r in self.store.codings_rows(coder, include_removed)]
+        frame = pd.DataFrame(rows, columns=columns)
+        for flag in ("starred", "removed", "orphaned"):
+            frame[flag] = frame[flag].astype(bool)
+        return frame
+
+    def coders(self) -> list[str]:
+        return self.store.coders()
+
+    def import_codings(self, path: Path, coder: str) -> int:
+        """CSV with `segment_id,code` (optional `memo`): all rows valid, or nothing is stored."""
+        from qualkit.ingest import decode_table, read_codings_csv
+
+        coder = self._check_coder(coder)
+        shown = str(path)
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ProjectError(f"{shown}: cannot read: {exc.strerror}") from None
+        rows = read_codings_csv(decode_table(data), shown, data)
+        book = self.codebook
+        known = {int(r["segment_id"]): r for r in self.store.segment_rows()}
+        planned: list[dict[str, Any]] = []
+        seen: set[tuple[int, str]] = set()
+        for line, segment_id, code_id, memo in rows:
+            if segment_id not in known:
+                raise ProjectError(f"{shown}: line {line}: unknown segment_id {segment_id}")
+            if known[segment_id]["orphaned"]:
+                raise ProjectError(f"{shown}: line {line}: segment {segment_id} is orphaned")
+            if code_id not in book:
+                raise ProjectError(
+                    f"{shown}: line {line}: unknown code id '{code_id}' (not in codebook.yaml)"
+                )
+            if (segment_id, code_id) in seen:
+                continue
+            seen.add((segment_id, code_id))
+            if self.store.active_coding(segment_id, code_id, coder) is None:
+                planned.append(
+                    {
+                        "segment_id": segment_id,
+                        "code_id": code_id,
+                        "memo": memo or None,
+                        "source": "import",
+                    }
+                )
+        if planned:
+            self.store.add_codings(planned, coder, action="import")
+        return len(planned)
+
+    def export_codings(self, path: Path, coder: str | None = None) -> int:
+        """Long format: one row per coding with transcript, participant, attributes, code."""
+        frame = self.codings_long(coder)
+        frame.to_csv(path, index=False)
+        return len(frame)
+
+    def codings_long(self, coder: str | None = None) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = self.codings(coder)
+        people = self.store.participants()
+        attribute_names = sorted({k for attrs in people.values() for k in attrs})
+        book = self.codebook
+        records = []
+        for r in frame.itertuples(index=False):
+            attrs = people.get(r.participant or "", {})
+            known = r.code in book
+            records.append(
+                {
+                    "transcript": r.transcript,
+                    "segment_id": r.segment_id,
+                    "speaker": r.speaker,
+                    "participant": r.participant,
+                    **{name: attrs.get(name, "") for name in attribute_names},
+                    "code": r.code,
+                    "code_name": book.get(r.code).name if known else "",
+                    "theme": book.theme_of(r.code) if known else "",
+                    "coder": r.coder,
+                    "starred": r.starred,
+                    "memo": r.memo or "",
+                    "quote": r.quote or "",
+                    "text": r.text,
+                    "orphaned": r.orphaned,
+                    "created": r.created,
+                }
+            )
+        columns = [
+            "transcript",
+            "segment_id",
+            "speaker",
+            "participant",
+            *attribute_names,
+            "code",
+            "code_name",
+            "theme",
+            "coder",
+            "starred",
+            "memo",
+            "quote",
+            "text",
+            "orphaned",
+            "created",
+        ]
+        return pd.DataFrame(records, columns=columns)
+
+    # -- memos, done marks, progress ---------------------------------------------------------
+
+    def set_memo(self, kind: str, target: str | int, coder: str, text: str) -> None:
+        coder = self._check_coder(coder)
+        if kind == "segment":
+            self._codable_segment(int(target))
+        elif kind == "code":
+            self.codebook.get(str(target))
+        elif kind == "transcript":
+            self.store.transcript_text(str(target))
+        elif kind != "project":
+            raise ProjectError(f"memo kind must be segment, code, transcript or project: {kind}")
+        self.store.set_memo(kind, str(target), coder, text)
+
+    def memo(self, kind: str, target: str | int, coder: str) -> str | None:
+        return self.store.memo(kind, str(target), coder)
+
+    def memos(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(
+            [dict(r) for r in self.store.memo_rows()],
+            columns=["kind", "target", "coder", "text", "updated"],
+        )
+
+    def mark_done(self, transcript: str, coder: str, done: bool = True) -> None:
+        coder = self._check_coder(coder)
+        self.store.transcript_text(transcript)
+        self.store.set_done(transcript, coder, done)
+
+    def progress(self, coder: str | None = None) -> pd.DataFrame:
+        """Per transcript and coder: coding units, units coded, % coded, done mark."""
+        import pandas as pd
+
+        units: dict[str, int] = {}
+        for r in self.store.segment_rows():
+            if not r["is_interviewer"] and not r["orphaned"]:
+                units[r["transcript"]] = units.get(r["transcript"], 0) + 1
+        coded = self.store.coded_unit_counts()
+        done = self.store.done_marks()
+        coders = [coder] if coder else sorted({c for _, c in coded} | {c for _, c in done})
+        rows = []
+        for tid in self.transcript_ids():
+            for name in coders:
+                n = units.get(tid, 0)
+                k = coded.get((tid, name), 0)
+                rows.append(
+                    {
+                        "transcript": tid,
+                        "coder": name,
+                        "segments": n,
+                        "coded": k,
+                        "percent": round(100 * k / n, 1) if n else 0.0,
+                        "done": (tid, name) in done,
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["transcript", "coder", "segments", "coded", "percent", "done"]
+        )
+
+    # -- the coder remembered for this project (per machine: .qualkit is local) --------------
+
+    @property
+    def remembered_coder(self) -> str | None:
+        return self.store.get_meta("coder")
+
+    def remember_coder(self, coder: str) -> None:
+        self.store.set_meta("coder", self._check_coder(coder))
+
+    # -- status and backups ------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        people = self.store.participants()
+        attributes: dict[str, dict[str, int]] = {}
+        for attrs in people.values():
+            for name, value in attrs.items():
+                bucket = attributes.setdefault(name, {})
+                bucket[value or "(blank)"] = bucket.get(value or "(blank)", 0) + 1
+        segments = self.store.segment_rows()
+        units = [r for r in segments if not r["is_interviewer"] and not r["orphaned"]]
+        orphans = [r for r in segments if r["orphaned"]]
+        codings = self.store.codings_rows()
+        per_coder: dict[str, int] = {}
+        for r in codings:
+            per_coder[r["coder"]] = per_coder.get(r["coder"], 0) + 1
+        transcripts = self.store.transcript_rows()
+        return {
+            "project": str(self.root),
+            "transcripts": len(transcripts),
+            "missing_transcripts": [r["file"] for r in transcripts if r["missing"]],
+            "participants": len(people),
+            "participants_by_attribute": attributes,
+            "segments": len(units),
+            "interviewer_segments": sum(1 for r in segments if r["is_interviewer"]),
+            "codings_by_coder": per_coder,
+            "orphaned_segments": [
+                {
+                    "segment_id": r["segment_id"],
+                    "transcript": r["transcript"],
+                    "text": r["text"][:80],
+                }
+                for r in orphans
+            ],
+            "progress": self.progress().to_dict(orient="records"),
+            "warnings": self.storage_warnings(),
+        }
+
+    def backup(self, keep: int = 10) -> Path:
+        return self.store.backup(reason="manual", keep=keep)
+
+
+def _filesystem_type(path: Path) -> str | None:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    best, best_type = "", None
+    target = str(path)
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and target.startswith(parts[1]) and len(parts[1]) > len(best):
+            best, best_type = parts[1], parts[2]
+    return best_type

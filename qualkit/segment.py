@@ -1,0 +1,83 @@
+"""Coding units: turns, and long turns split at sentence boundaries.
+
+spaCy's rule-based ``sentencizer`` on a blank English pipeline: no model download. It is only
+run on turns longer than the word limit, so most of a transcript never touches spaCy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def text_hash(text: str) -> str:
+    """Identity of a segment's words for the embedding cache and re-ingest alignment."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+@lru_cache(maxsize=1)
+def _sentencizer() -> Any:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_turns(
+    text: str, turns: list[tuple[int, int]], max_words: int, mode: str
+) -> list[list[Span]]:
+    """Segment spans for each turn span (offsets into `text`).
+
+    In 'turn' mode every turn is one segment. Otherwise a turn up to `max_words` stays whole
+    and a longer one is cut into runs of whole sentences of at most `max_words` (a single
+    sentence longer than that stays whole: we never cut inside a sentence).
+    """
+    result: list[list[Span]] = [[Span(s, e)] for s, e in turns]
+    if mode == "turn":
+        return result
+    long_turns = [i for i, (s, e) in enumerate(turns) if word_count(text[s:e]) > max_words]
+    if not long_turns:
+        return result
+    nlp = _sentencizer()
+    docs = nlp.pipe(text[turns[i][0] : turns[i][1]] for i in long_turns)
+    for i, doc in zip(long_turns, docs, strict=True):
+        base = turns[i][0]
+        spans: list[Span] = []
+        chunk_start: int | None = None
+        chunk_end = 0
+        chunk_words = 0
+        for sent in doc.sents:
+            stripped = sent.text.strip()
+            if not stripped:
+                continue
+            words = word_count(stripped)
+            lead = len(sent.text) - len(sent.text.lstrip())
+            s_start = base + sent.start_char + lead
+            s_end = s_start + len(stripped)
+            if chunk_start is not None and chunk_words + words > max_words:
+                spans.append(Span(chunk_start, chunk_end))
+                chunk_start, chunk_words = None, 0
+            if chunk_start is None:
+                chunk_start = s_start
+            chunk_end = s_end
+            chunk_words += words
+        if chunk_start is not None:
+            spans.append(Span(chunk_start, chunk_end))
+        result[i] = spans or result[i]
+    return result

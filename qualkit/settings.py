@@ -1,0 +1,106 @@
+"""Project settings, read from ``qualkit.yaml`` at the project root (optional file).
+
+```yaml
+segmentation: sentences     # or: turn (exactly one segment per speaker turn)
+max_words: 150              # in 'sentences' mode, a longer turn is split at sentence ends
+interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
+blind: false                # true: a coder does not see other coders' codings in the TUI
+embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from qualkit.errors import ProjectError
+
+SETTINGS_FILE = "qualkit.yaml"
+DEFAULT_INTERVIEWER_LABELS = [
+    "Interviewer",
+    "Int",
+    "I",
+    "Q",
+    "Facilitator",
+    "Moderator",
+    "Researcher",
+    "Interviewer 1",
+    "Interviewer 2",
+]
+
+Segmentation = Literal["sentences", "turn"]
+
+
+@dataclass
+class Settings:
+    segmentation: Segmentation = "sentences"
+    max_words: int = 150
+    interviewer_labels: list[str] = field(default_factory=lambda: list(DEFAULT_INTERVIEWER_LABELS))
+    blind: bool = False
+    embedding_model: str | None = None
+
+    def is_interviewer_label(self, label: str) -> bool:
+        folded = label.strip().casefold()
+        return any(folded == known.casefold() for known in self.interviewer_labels)
+
+    def segmentation_key(self) -> str:
+        """Hash of what shapes segments: a change re-segments every transcript."""
+        shape = {"segmentation": self.segmentation, "max_words": self.max_words}
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_settings(root: Path) -> Settings:
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        return Settings()
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ProjectError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{path}: cannot read: {exc}") from None
+    if data is None:
+        return Settings()
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: expected a mapping of settings")
+    settings = Settings()
+    known = set(settings.to_dict())
+    for key, value in data.items():
+        if key not in known:
+            raise ProjectError(
+                f"{path}: unknown setting '{key}' (known: {', '.join(sorted(known))})"
+            )
+        setattr(settings, key, value)
+    if settings.segmentation not in ("sentences", "turn"):
+        raise ProjectError(f"{path}: segmentation must be 'sentences' or 'turn'")
+    if not isinstance(settings.max_words, int) or settings.max_words < 5:
+        raise ProjectError(f"{path}: max_words must be a whole number of at least 5")
+    if not isinstance(settings.interviewer_labels, list) or not all(
+        isinstance(x, str) for x in settings.interviewer_labels
+    ):
+        raise ProjectError(f"{path}: interviewer_labels must be a list of labels")
+    if not isinstance(settings.blind, bool):
+        raise ProjectError(f"{path}: blind must be true or false")
+    return settings
+
+
+SETTINGS_TEMPLATE = """\
+# qualkit project settings. All optional; delete a line to use the default.
+segmentation: sentences   # 'turn' = exactly one coding unit per speaker turn
+max_words: 150            # longer turns are split at sentence boundaries (sentences mode)
+# Speaker labels treated as the interviewer (kept as context, not coding units):
+interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
+blind: false              # true: coders do not see each other's codings in the workbench
+embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
+"""
