@@ -273,12 +273,16 @@ def plan_ingest(
             parsed = read_transcript(path)
         except TranscriptError as exc:
             message = str(exc)
-            if not message.startswith(rel):
-                message = f"{rel}: {message}"
+            # The parser names the file as it was given; name it from the project root.
+            for shown in (str(path), path.name):
+                if message.startswith(shown + ":"):
+                    message = message[len(shown) + 1 :].lstrip()
+                    break
+            message = f"{rel}: {message}"
             raise TranscriptError(message) from None
         metadata = dict(parsed.metadata)
         tid = str(metadata.get("id") or path.stem).strip()
-        if tid in seen_ids:
+        if tid in seen_ids and seen_ids[tid] != rel:
             raise ProjectError(f"{rel}: transcript id '{tid}' is already used by {seen_ids[tid]}")
         seen_ids[tid] = rel
         if tid in existing and existing[tid]["file"] != rel and not existing[tid]["missing"]:
