@@ -101,11 +101,11 @@ def copy_demo_project(root: Path) -> Path:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file of a project (database included) for 'nothing changed' assertions."""
-    from qualkit.project import Project
+    import sqlite3
 
-    p = Project.open(root)
-    dump = "\n".join(p.store.conn.iterdump()).encode()
-    p.close()
+    con = sqlite3.connect(root / ".qualkit" / "project.db")
+    dump = "\n".join(con.iterdump()).encode()
+    con.close()
     files = {
         str(f.relative_to(root)): f.read_bytes()
         for f in sorted(root.rglob("*"))

@@ -1,0 +1,222 @@
+"""The `qualkit` command as a user runs it: real subprocesses, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from projects import snapshot, write_tiny_project
+
+QUALKIT = [sys.executable, "-m", "qualkit.cli"]
+
+
+def run(*args: str, cwd: Path | None = None, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [*QUALKIT, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_tiny_project(tmp_path)
+    run("ingest", "--project", str(tmp_path))
+    return tmp_path
+
+
+def segments(project: Path) -> list[dict]:
+    out = run("segments", "--json", "--project", str(project)).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_init_ingest_status(tmp_path: Path) -> None:
+    study = tmp_path / "my-study"
+    run("init", str(study))
+    for name in ("codebook.yaml", "qualkit.yaml", "transcripts", "exports", ".qualkit"):
+        assert (study / name).exists(), name
+    write_tiny_project(study)
+    out = run("ingest", "--project", str(study)).stdout
+    assert "2 added" in out
+    status = run("status", "--project", str(study)).stdout
+    assert "transcripts: 2" in status and "group: Parent 2, Stakeholder 1" in status
+    assert "segments: 5 coding units" in status
+
+
+def test_segments_json_fields(project: Path) -> None:
+    rows = segments(project)
+    assert len(rows) == 5
+    first = rows[0]
+    assert set(first) == {
+        "segment_id",
+        "transcript",
+        "turn",
+        "speaker",
+        "participant",
+        "attributes",
+        "start",
+        "end",
+        "text",
+    }
+    assert first["turn"] == 1 and first["speaker"] == "Maya"  # turn 0 is the interviewer
+    assert first["attributes"] == {"group": "Parent", "service": "psychotherapy"}
+
+
+def test_code_undo_export_roundtrip(project: Path, tmp_path: Path) -> None:
+    sid = str(segments(project)[0]["segment_id"])
+    run("code", sid, "referral", "--coder", "ana", "--project", str(project))
+    out = tmp_path / "codings.csv"
+    run("export", "codings", "--coder", "ana", "-o", str(out), "--project", str(project))
+    assert "referral" in out.read_text()
+    assert "undid code" in run("undo", "--coder", "ana", "--project", str(project)).stdout
+    status = run("status", "--project", str(project)).stdout
+    assert "codings: none yet" in status
+
+
+def test_status_runs_from_project_folder_by_default(project: Path) -> None:
+    assert "transcripts: 2" in run("status", cwd=project).stdout
+
+
+@pytest.mark.parametrize(
+    ("write", "fragments"),
+    [
+        (
+            lambda p: (p / "transcripts" / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"),
+            ["transcripts/bad.txt"],
+        ),
+        (
+            lambda p: (p / "transcripts" / "empty.txt").write_text(""),
+            ["transcripts/empty.txt", "empty"],
+        ),
+        (
+            lambda p: (p / "transcripts" / "who.txt").write_text("Interviewer: Hi\n\nZed: Hello\n"),
+            ["transcripts/who.txt", "line 3", "unknown speaker 'Zed'"],
+        ),
+        (
+            lambda p: (p / "transcripts" / "participants.csv").write_text("id,group\nP01,x\n"),
+            ["participants.csv", "participant_id"],
+        ),
+        (
+            lambda p: (p / "transcripts" / "participants.csv").write_text(
+                "participant_id,group\nP01,a\nP01,b\n"
+            ),
+            ["participants.csv", "line 3", "duplicate"],
+        ),
+        (
+            lambda p: (p / "qualkit.yaml").write_text("segmentation: [oops\n"),
+            ["qualkit.yaml", "invalid YAML"],
+        ),
+    ],
+)
+def test_bad_input_one_line_and_nothing_changes(project: Path, write, fragments) -> None:
+    sid = str(segments(project)[0]["segment_id"])
+    run("code", sid, "referral", "--coder", "ana", "--project", str(project))
+    before = snapshot(project)
+    write(project)
+    proc = run("ingest", "--project", str(project), ok=False)
+    assert_clean_error(proc, *fragments)
+    after = snapshot(project)
+    assert after["<database>"] == before["<database>"]
+
+
+def test_bad_codebook_and_unknown_code(project: Path) -> None:
+    sid = str(segments(project)[0]["segment_id"])
+    proc = run("code", sid, "nope", "--coder", "ana", "--project", str(project), ok=False)
+    assert_clean_error(proc, "unknown code", "nope")
+    (project / "codebook.yaml").write_text(
+        "codes:\n  - id: a\n    name: A\n  - id: a\n    name: B\n"
+    )
+    proc = run("code", sid, "a", "--coder", "ana", "--project", str(project), ok=False)
+    assert_clean_error(proc, "codebook.yaml:4", "duplicate")
+
+
+def test_import_codings_bad_csv(project: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text('segment_id,code\n1,referral\n"2,referral\n')
+    proc = run("import", "codings", str(bad), "--coder", "b", "--project", str(project), ok=False)
+    assert_clean_error(proc, "bad.csv")
+    bad.write_bytes(b"\x00\x01\x02PK")
+    proc = run("import", "codings", str(bad), "--coder", "b", "--project", str(project), ok=False)
+    assert_clean_error(proc, "bad.csv", "binary")
+
+
+def test_not_a_project_and_corrupt_database(tmp_path: Path, project: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_clean_error(run("status", "--project", str(empty), ok=False), "not a qualkit project")
+    db = project / ".qualkit" / "project.db"
+    for extra in ("-wal", "-shm"):
+        Path(str(db) + extra).unlink(missing_ok=True)
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # wreck the first page
+    db.write_bytes(bytes(data))
+    assert_clean_error(run("status", "--project", str(project), ok=False), "project.db")
+
+
+def test_locked_database_is_a_clear_message(project: Path) -> None:
+    sid = str(segments(project)[0]["segment_id"])
+    holder = sqlite3.connect(project / ".qualkit" / "project.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        env_timeout = {**os.environ}
+        proc = subprocess.run(
+            [*QUALKIT, "code", sid, "referral", "--coder", "ana", "--project", str(project)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env_timeout,
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_clean_error(proc, "locked")
+
+
+KILL_SCRIPT = """
+import sys
+from qualkit.project import Project
+p = Project.open(sys.argv[1])
+ids = p.segments().segment_id.tolist()
+for i, sid in enumerate(ids):
+    p.code(int(sid), "referral", "ana")
+    print(sid, flush=True)  # acknowledged to the user
+import time
+time.sleep(60)
+"""
+
+
+def test_acknowledged_codings_survive_kill_9(project: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(project)], stdout=subprocess.PIPE, text=True
+    )
+    acknowledged = [int(proc.stdout.readline()) for _ in range(5)]
+    time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    from qualkit.project import Project
+
+    with Project.open(project) as p:
+        coded = set(p.codings("ana").segment_id)
+    assert set(acknowledged) <= coded
