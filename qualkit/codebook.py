@@ -308,7 +308,7 @@ class _Parser:
         if _kind(node) != "ScalarNode":
             shape = "a list" if _kind(node) == "SequenceNode" else "a mapping"
             raise self.fail(_line(node), f"{what} must be text, not {shape}")
-        if node.style is None and node.value in _NULLS:
+        if not node.style and node.value in _NULLS:  # libyaml says "" for plain
             return None
         return node.value
 
@@ -319,7 +319,10 @@ class _Parser:
         except Exception as exc:  # PyYAML's and ruamel's errors share these attributes
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            hint = " (use spaces, not tabs, to indent)" if "\\t" in problem else ""
+            lines = text.splitlines()
+            bad = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+            tabbed = "\t" in bad[: len(bad) - len(bad.lstrip())]
+            hint = " (indent with spaces, not tabs)" if tabbed else ""
             raise self.fail(
                 mark.line + 1 if mark is not None else None, f"YAML syntax error: {problem}{hint}"
             ) from None
