@@ -44,14 +44,15 @@ class Suggestion:
 
 @dataclass
 class SuggestConfig:
-    context: float = 0.5          # weight of the preceding interviewer turn in a segment's vector
-    position: float = 0.3         # weight of the position-in-transcript features
+    context: float = 0.5  # weight of the preceding interviewer turn in a segment's vector
+    position: float = 0.3  # weight of the position-in-transcript features
     position_bins: int = 10
-    ridge: float = 1.0            # ridge regularisation (lambda)
-    kappa: float = 3.0            # exemplars needed before they outweigh the codebook (n/(n+k))
+    ridge: float = 1.0  # ridge regularisation (lambda)
+    kappa: float = 3.0  # exemplars needed before they outweigh the codebook (n/(n+k))
     zero_shot_weight: float = 0.5  # scale of codebook evidence in the blend
     zero_shot_floor: float = 0.0  # codebook evidence kept even for codes with many examples
-    exclude_weight: float = 0.5   # how much matching a code's exclude note counts against it
+    exclude_weight: float = 0.5  # how much matching a code's exclude note counts against it
+    hierarchy: float = 0.3  # a sub-code also gets this share of its ancestors' evidence
 
 
 # --------------------------------------------------------------------------- pure array core
@@ -123,6 +124,8 @@ class LabelSpace:
     index: dict[str, int]
     # which labels a coded code counts for (code -> label indices)
     maps: dict[str, list[int]]
+    # (L, L) row-normalised ancestor matrix for code level (None for themes)
+    ancestors: np.ndarray | None = None
 
 
 def label_space(codebook, level: str = "code") -> LabelSpace:
@@ -132,6 +135,13 @@ def label_space(codebook, level: str = "code") -> LabelSpace:
         labels = list(codebook.codes)
         index = {c: i for i, c in enumerate(labels)}
         maps = {c: [index[c]] for c in labels}
+        anc = np.zeros((len(labels), len(labels)), dtype=np.float32)
+        for i, c in enumerate(labels):
+            for a in codebook.ancestors(c):
+                if a in index:
+                    anc[i, index[a]] = 1.0
+        anc /= np.maximum(anc.sum(axis=1, keepdims=True), 1.0)
+        return LabelSpace(labels, index, maps, anc if anc.any() else None)
     else:
         labels = [c.id for c in codebook.roots()]
         index = {c: i for i, c in enumerate(labels)}
@@ -184,7 +194,7 @@ class CodebookEvidence:
         self.field_owner = np.array(owner, dtype=np.int64)
         self.field_kind = kinds
         self.field_text = texts
-        comb = vecs[len(texts): len(texts) + len(combined)] if vecs is not None else None
+        comb = vecs[len(texts) : len(texts) + len(combined)] if vecs is not None else None
         # prototype: the combined entry text, averaged with its examples
         proto = np.zeros((len(self.codes), d), dtype=np.float32)
         if comb is not None:
@@ -196,7 +206,7 @@ class CodebookEvidence:
         self.excl = np.zeros((len(self.codes), d), dtype=np.float32)
         self.has_excl = np.zeros(len(self.codes), dtype=bool)
         if excl:
-            ev = vecs[len(texts) + len(combined):]
+            ev = vecs[len(texts) + len(combined) :]
             for (i, _), v in zip(excl, ev, strict=True):
                 self.excl[i] = v
                 self.has_excl[i] = True
@@ -227,8 +237,11 @@ class CodebookEvidence:
         return out
 
     def best_field(self, emb_row: np.ndarray, label: str, space: LabelSpace) -> dict | None:
-        members = [self.code_index[c] for c, idx in space.maps.items()
-                   if space.index[label] in idx and c in self.code_index]
+        members = [
+            self.code_index[c]
+            for c, idx in space.maps.items()
+            if space.index[label] in idx and c in self.code_index
+        ]
         mask = np.isin(self.field_owner, members)
         if not mask.any():
             return None
@@ -250,15 +263,24 @@ def _snippet(text: str, n: int = 120) -> str:
 
 
 def blend(
-    fewshot: np.ndarray | None, zeroshot: np.ndarray, counts: np.ndarray, cfg: SuggestConfig
+    fewshot: np.ndarray | None,
+    zeroshot: np.ndarray,
+    counts: np.ndarray,
+    cfg: SuggestConfig,
+    ancestors: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per segment standardised evidence, weighted per label by n/(n+kappa)."""
+    """Per segment standardised evidence, weighted per label by n/(n+kappa); with an ancestor
+    matrix, each code also gets ``cfg.hierarchy`` times its ancestors' mean evidence."""
     z = standardise_rows(zeroshot)
     if fewshot is None or not counts.any():
-        return z * cfg.zero_shot_weight
-    w = counts / (counts + cfg.kappa)
-    zw = cfg.zero_shot_weight * np.maximum(1.0 - w, cfg.zero_shot_floor)
-    return w[None, :] * standardise_rows(fewshot) + zw[None, :] * z
+        s = z * cfg.zero_shot_weight
+    else:
+        w = counts / (counts + cfg.kappa)
+        zw = cfg.zero_shot_weight * np.maximum(1.0 - w, cfg.zero_shot_floor)
+        s = w[None, :] * standardise_rows(fewshot) + zw[None, :] * z
+    if ancestors is not None and cfg.hierarchy:
+        s = s + cfg.hierarchy * (s @ ancestors.T)
+    return s
 
 
 # --------------------------------------------------------------------------- project side
@@ -268,11 +290,11 @@ def blend(
 class SegmentTable:
     """Segments of a project with their embeddings, context and features (aligned rows)."""
 
-    frame: Any                # DataFrame of codable (participant) segments
-    emb: np.ndarray           # their own embeddings
-    ctx: np.ndarray           # embedding of the preceding interviewer segment (zeros if none)
-    rel_pos: np.ndarray       # relative position of the turn within its transcript
-    row_of: dict[int, int]    # segment_id -> row
+    frame: Any  # DataFrame of codable (participant) segments
+    emb: np.ndarray  # their own embeddings
+    ctx: np.ndarray  # embedding of the preceding interviewer segment (zeros if none)
+    rel_pos: np.ndarray  # relative position of the turn within its transcript
+    row_of: dict[int, int]  # segment_id -> row
 
 
 def build_segment_table(project, embedder: Embedder, progress=None, cancel=None) -> SegmentTable:
@@ -280,8 +302,13 @@ def build_segment_table(project, embedder: Embedder, progress=None, cancel=None)
     emb_all = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=allseg)
     if len(allseg) == 0:
         raise ProjectError("the project has no segments yet: run qualkit ingest first")
-    order = np.lexsort((allseg["position"].to_numpy(), allseg["turn"].to_numpy(),
-                        allseg["transcript"].astype(str).to_numpy()))
+    order = np.lexsort(
+        (
+            allseg["position"].to_numpy(),
+            allseg["turn"].to_numpy(),
+            allseg["transcript"].astype(str).to_numpy(),
+        )
+    )
     allseg = allseg.iloc[order].reset_index(drop=True)
     emb_all = emb_all[order]
     is_int = allseg["is_interviewer"].to_numpy(dtype=bool)
@@ -358,9 +385,9 @@ class Suggester:
         self.zero = self.evidence.label_scores(self.table.emb, self.space).astype(np.float32)
         codings = exemplar_codings(self.project, self.coder)
         self.set_exemplars(
-            [(int(s), str(c)) for s, c in zip(codings["segment_id"], codings["code"],
-                                              strict=True)]
-            if len(codings) else []
+            [(int(s), str(c)) for s, c in zip(codings["segment_id"], codings["code"], strict=True)]
+            if len(codings)
+            else []
         )
 
     def set_exemplars(self, pairs: Iterable[tuple[int, str]]) -> None:
@@ -376,8 +403,11 @@ class Suggester:
                 y[li] = 1.0
         self.train_rows = np.array(sorted(rows), dtype=np.int64)
         self.train_pos = {int(r): i for i, r in enumerate(self.train_rows)}
-        self.Y = (np.stack([rows[r] for r in self.train_rows]) if rows
-                  else np.zeros((0, L), dtype=np.float32))
+        self.Y = (
+            np.stack([rows[r] for r in self.train_rows])
+            if rows
+            else np.zeros((0, L), dtype=np.float32)
+        )
         self.counts = self.Y.sum(axis=0)
         if len(self.train_rows) >= 2 and self.counts.any():
             self.model: RidgeModel | None = RidgeModel(self.cfg.ridge).fit(
@@ -398,7 +428,7 @@ class Suggester:
             if inside.any():
                 tr = np.array([self.train_pos[r] for r in rows[inside].tolist()])
                 few[inside] = self.model.predict_loo(self.features[rows[inside]], tr)
-        return blend(few, self.zero[rows], self.counts, self.cfg)
+        return blend(few, self.zero[rows], self.counts, self.cfg, self.space.ancestors)
 
     # -- public ---------------------------------------------------------------------------
     def rows_for(self, segment_ids: Sequence[int]) -> np.ndarray:
@@ -423,10 +453,13 @@ class Suggester:
         out: list[list[Suggestion]] = []
         k = max(1, min(int(top_k), len(self.space.labels)))
         for start in range(0, len(rows_all), chunk):
-            rows = rows_all[start:start + chunk]
+            rows = rows_all[start : start + chunk]
             s = self.scores(rows)
-            top = np.argpartition(-s, k - 1, axis=1)[:, :k] if s.shape[1] > k else \
-                np.tile(np.arange(s.shape[1]), (len(rows), 1))
+            top = (
+                np.argpartition(-s, k - 1, axis=1)[:, :k]
+                if s.shape[1] > k
+                else np.tile(np.arange(s.shape[1]), (len(rows), 1))
+            )
             ts = np.take_along_axis(s, top, axis=1)
             order = np.argsort(-ts, axis=1, kind="stable")
             top = np.take_along_axis(top, order, axis=1)
@@ -436,8 +469,11 @@ class Suggester:
             for i, r in enumerate(rows.tolist()):
                 row_s = []
                 for li in top[i].tolist():
-                    because = self._because(r, li, sims[i] if sims is not None else None) \
-                        if reasons else {}
+                    because = (
+                        self._because(r, li, sims[i] if sims is not None else None)
+                        if reasons
+                        else {}
+                    )
                     row_s.append(Suggestion(self.space.labels[li], float(s[i, li]), because))
                 out.append(row_s)
         return out
@@ -445,8 +481,10 @@ class Suggester:
     def _because(self, row: int, li: int, sims: np.ndarray | None) -> dict:
         label = self.space.labels[li]
         n = int(self.counts[li]) if len(self.counts) else 0
-        because: dict[str, Any] = {"exemplars": n,
-                                   "weight_exemplars": round(n / (n + self.cfg.kappa), 3)}
+        because: dict[str, Any] = {
+            "exemplars": n,
+            "weight_exemplars": round(n / (n + self.cfg.kappa), 3),
+        }
         if sims is not None and n:
             cols = np.where(self.Y[:, li] > 0)[0]
             own = self.train_pos.get(row)
@@ -477,8 +515,15 @@ class Suggester:
 # --------------------------------------------------------------------------- provenance
 
 
-def record_feedback(project, coder: str, segment_id: int, suggestion: Suggestion | str,
-                    accepted: bool, rank: int | None = None, score: float | None = None) -> None:
+def record_feedback(
+    project,
+    coder: str,
+    segment_id: int,
+    suggestion: Suggestion | str,
+    accepted: bool,
+    rank: int | None = None,
+    score: float | None = None,
+) -> None:
     """Log that `coder` accepted (or rejected) a suggested code for a segment.
 
     Accepting also applies the code in the coder's layer (source="suggestion").
@@ -489,16 +534,23 @@ def record_feedback(project, coder: str, segment_id: int, suggestion: Suggestion
     project.codebook.get(code_id)
     if accepted:
         project.code(int(segment_id), code_id, coder, source="suggestion")
-    project.store.record_suggestion(coder, int(segment_id), code_id,
-                                    None if score is None else float(score), rank, bool(accepted))
+    project.store.record_suggestion(
+        coder,
+        int(segment_id),
+        code_id,
+        None if score is None else float(score),
+        rank,
+        bool(accepted),
+    )
 
 
 def suggestion_log(project):
     import pandas as pd
 
     rows = [dict(r) for r in project.store.suggestion_rows()]
-    return pd.DataFrame(rows, columns=["time", "coder", "segment_id", "code_id", "score", "rank",
-                                       "accepted"])
+    return pd.DataFrame(
+        rows, columns=["time", "coder", "segment_id", "code_id", "score", "rank", "accepted"]
+    )
 
 
 def acceptance_report(project, coder: str | None = None):
