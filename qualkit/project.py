@@ -128,6 +128,10 @@ class Project:
             if not self.codebook_path.exists():
                 raise CodebookError(f"{self.codebook_path}: no codebook.yaml in the project")
             self._codebook = Codebook.load(self.codebook_path)
+            if self._codebook.dirty:
+                # Ids derived from names are written into the file at once, so that codings
+                # never point at an id that a later rename of the code would change.
+                self._codebook.save()
         return self._codebook
 
     def add_code(self, name: str, parent: str | None = None, **fields: Any) -> str:
