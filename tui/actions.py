@@ -1,0 +1,103 @@
+"""One registry of the workbench's actions: key bindings, the keymap file, the command palette
+and the help screen all read it, so a remapped key shows up everywhere.
+
+A user keymap is TOML, binding id = keys (comma-separated), read from
+``~/.config/qualkit/keys.toml`` and then ``<project>/.qualkit/keys.toml`` (the project wins):
+
+```toml
+next-uncoded = "n,ctrl+n"
+undo = "u"
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.binding import Binding
+
+from qualkit.errors import QualkitError
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str  # binding id: the name users remap
+    keys: str  # default keys, comma-separated
+    action: str  # Textual action string run on the coding screen
+    description: str
+    group: str
+    show: bool = False  # in the footer
+
+
+CODING_ACTIONS: tuple[Action, ...] = (
+    Action("cursor-down", "down,j", "cursor(1)", "Next segment", "Move"),
+    Action("cursor-up", "up,k", "cursor(-1)", "Previous segment", "Move"),
+    Action("page-down", "pagedown", "page(1)", "Page down", "Move"),
+    Action("page-up", "pageup", "page(-1)", "Page up", "Move"),
+    Action("first-segment", "home", "jump_end(0)", "First segment", "Move"),
+    Action("last-segment", "end", "jump_end(1)", "Last segment", "Move"),
+    Action("next-uncoded", "n", "uncoded(1)", "Next segment I have not coded", "Move", True),
+    Action("previous-uncoded", "p", "uncoded(-1)", "Previous segment I have not coded", "Move"),
+    Action("next-transcript", "ctrl+down", "transcript(1)", "Next transcript", "Move"),
+    Action("previous-transcript", "ctrl+up", "transcript(-1)", "Previous transcript", "Move"),
+    Action("code-picker", "c", "code_picker", "Code this segment (fuzzy picker)", "Code", True),
+    Action("remove-code", "x", "remove_code", "Remove a code from this segment", "Code", True),
+    Action("undo", "u,ctrl+z", "undo", "Undo my last action", "Code", True),
+    Action("redo", "ctrl+y", "redo", "Redo", "Code"),
+    Action("star", "s", "star", "Star the coding as an illustrative quote", "Code"),
+    Action("memo", "m", "memo", "Memo on this segment (or the highlighted code)", "Code", True),
+    Action("done", "d", "toggle_done", "Mark the transcript done / not done", "Code"),
+    Action("search", "slash", "search", "Search text across transcripts", "Find", True),
+    Action("topics", "t", "topics", "Topics: clusters of segments", "Find"),
+    Action("codebook-editor", "e", "codebook_editor", "Edit the codebook", "Codebook", True),
+    Action("focus-transcripts", "f2", "focus('transcripts')", "Focus the transcript list", "Move"),
+    Action("focus-view", "f3", "focus('view')", "Focus the transcript", "Move"),
+    Action("focus-codebook", "f4", "focus('codebook')", "Focus the codebook", "Move"),
+    Action("suggest", "f5", "refresh_suggestions", "Compute suggestions again", "Code"),
+    *(
+        Action(f"accept-suggestion-{n}", str(n), f"accept({n})", f"Accept suggestion {n}", "Code")
+        for n in range(1, 10)
+    ),
+)
+
+APP_ACTIONS: tuple[Action, ...] = (
+    Action("help", "question_mark,f1", "help", "Keys and help", "App", True),
+    Action("quit", "q,ctrl+q", "quit", "Quit (everything is already saved)", "App", True),
+)
+
+
+def bindings(actions: tuple[Action, ...]) -> list[Binding]:
+    return [
+        Binding(a.keys, a.action, a.description, show=a.show, id=a.id, key_display=None)
+        for a in actions
+    ]
+
+
+def keymap_paths(project_root: Path) -> list[Path]:
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return [config / "qualkit" / "keys.toml", project_root / ".qualkit" / "keys.toml"]
+
+
+def load_keymap(project_root: Path) -> dict[str, str]:
+    """Binding id -> keys from the keymap files; raises QualkitError naming a bad file."""
+    known = {a.id for a in (*CODING_ACTIONS, *APP_ACTIONS)}
+    keymap: dict[str, str] = {}
+    for path in keymap_paths(project_root):
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise QualkitError(f"{path}: cannot read the keymap: {exc}") from None
+        for binding_id, keys in data.items():
+            if binding_id not in known:
+                raise QualkitError(f"{path}: unknown binding id '{binding_id}'")
+            if isinstance(keys, list):
+                keys = ",".join(str(k) for k in keys)
+            if not isinstance(keys, str) or not keys.strip():
+                raise QualkitError(f"{path}: '{binding_id}' must be a key string like \"n\"")
+            keymap[binding_id] = keys
+    return keymap

@@ -1,0 +1,146 @@
+"""Long work the workbench runs off the UI thread: ingest check, suggestions, topics.
+
+Plain Python (no Textual): each piece opens its own Project (its own SQLite connection) so
+a worker thread never shares the UI thread's connection. Workers call these and post
+messages with the results; only message handlers on the screen touch widgets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qualkit.errors import QualkitError
+
+Progress = Callable[[int, int], Any]
+
+
+class Unavailable(QualkitError):
+    """A feature whose core module or model is not installed."""
+
+
+def check_transcripts(root: Path) -> str | None:
+    """Ingest new or changed transcript files; returns a summary when something changed."""
+    from qualkit.project import Project
+
+    with Project.open(root) as project:
+        report = project.ingest()
+    changed = getattr(report, "added", None) or getattr(report, "updated", None)
+    summary = report.summary() if hasattr(report, "summary") else None
+    return summary if changed else None
+
+
+class SuggestionEngine:
+    """Builds a qualkit.suggest.Suggester once (in a worker) and answers for one segment."""
+
+    def __init__(self, root: Path, coder: str) -> None:
+        self.root = root
+        self.coder = coder
+        self._lock = threading.Lock()
+        self._suggester: Any = None
+        self._project: Any = None
+        self._stale = False
+
+    def mark_stale(self) -> None:
+        """Codings or the codebook changed: retrain before the next answer."""
+        self._stale = True
+
+    def suggest(
+        self, segment_id: int, top_k: int, progress: Progress | None, cancel: Any
+    ) -> list[Any]:
+        try:
+            from qualkit.suggest import Suggester
+        except ImportError as exc:
+            raise Unavailable(f"suggestions unavailable: {exc}") from None
+        with self._lock:
+            if self._suggester is None:
+                from qualkit.project import Project
+
+                self._project = Project.open(self.root)
+                self._suggester = Suggester(
+                    self._project, coder=self.coder, progress=progress, cancel=cancel
+                )
+                self._stale = False
+            elif self._stale:
+                self._stale = False
+                self._suggester.refresh()
+            try:
+                return self._suggester.suggest([segment_id], coder=self.coder, top_k=top_k)[0]
+            except QualkitError:
+                return []  # e.g. a segment added since the suggester was built
+
+    def close(self) -> None:
+        with self._lock:
+            if self._project is not None:
+                self._project.close()
+                self._project = None
+            self._suggester = None
+
+
+def describe_reason(because: dict) -> str:
+    """One short line saying why a code was suggested."""
+    parts = []
+    nearest = because.get("nearest") if isinstance(because, dict) else None
+    if nearest:
+        parts.append(f"like #{nearest.get('segment_id')}: “{nearest.get('snippet', '')}”")
+    field = because.get("codebook") if isinstance(because, dict) else None
+    if field and not parts:
+        if isinstance(field, dict):
+            name = field.get("field") or field.get("name") or ""
+            text = field.get("text") or ""
+            parts.append(f"codebook {name}: {text}".strip())
+        else:
+            parts.append(f"codebook: {field}")
+    if not parts and isinstance(because, dict) and "exemplars" in because:
+        parts.append(f"{because['exemplars']} coded example(s)")
+    return "; ".join(parts)
+
+
+def compute_topics(root: Path, progress: Progress | None, cancel: Any) -> list[dict]:
+    """Topics over the project's segments via qualkit.topics, as plain dicts.
+
+    Each dict: label (str), size (int), segment_ids (list[int]), words (list[str]).
+    """
+    try:
+        from qualkit import topics as topics_module
+    except ImportError:
+        raise Unavailable("topics unavailable: qualkit.topics is not installed yet") from None
+    from qualkit.project import Project
+
+    finder = None
+    for name in ("find_topics", "topics", "cluster_topics", "compute_topics"):
+        finder = getattr(topics_module, name, None)
+        if callable(finder):
+            break
+    if finder is None:
+        raise Unavailable("topics unavailable: qualkit.topics has no find_topics()")
+    with Project.open(root) as project:
+        try:
+            result = finder(project, progress=progress, cancel=cancel)
+        except TypeError:
+            result = finder(project)
+    return [_topic_dict(t, i) for i, t in enumerate(_as_list(result))]
+
+
+def _as_list(result: Any) -> list:
+    if hasattr(result, "topics"):
+        result = result.topics
+    if hasattr(result, "to_dict") and hasattr(result, "columns"):
+        return result.to_dict(orient="records")
+    return list(result)
+
+
+def _topic_dict(topic: Any, index: int) -> dict:
+    data = topic if isinstance(topic, dict) else getattr(topic, "__dict__", {})
+    ids = data.get("segment_ids") or data.get("segments") or []
+    words = data.get("words") or data.get("keywords") or data.get("terms") or []
+    words = [w[0] if isinstance(w, tuple | list) else str(w) for w in words]
+    label = data.get("label") or data.get("name") or ", ".join(words[:4]) or f"topic {index}"
+    return {
+        "label": str(label),
+        "size": int(data.get("size") or len(ids)),
+        "segment_ids": [int(i) for i in ids],
+        "words": words,
+    }

@@ -1,0 +1,260 @@
+"""Small modal screens: coder name, code picker, memo editor, message, help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qualkit.tui.actions import APP_ACTIONS, CODING_ACTIONS, Action
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+
+class CoderNameScreen(ModalScreen[str]):
+    """Asked once per project: the name of this coder's layer."""
+
+    DEFAULT_CSS = """
+    CoderNameScreen { align: center middle; }
+    CoderNameScreen > Vertical {
+        width: 60; height: auto; border: thick $primary; background: $panel; padding: 1 2;
+    }
+    CoderNameScreen #error { color: $error; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Who is coding? Your codes are kept in a layer under this name.")
+            yield Input(placeholder="e.g. ana", id="name")
+            yield Static("", id="error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if not name or name == "system":
+            self.query_one("#error", Static).update(
+                "Type a name (not 'system')." if name else "Type a name."
+            )
+            return
+        self.dismiss(name)
+
+
+@dataclass
+class PickerChoice:
+    code_id: str | None  # None: create a code named `name`
+    name: str
+
+
+class CodePicker(ModalScreen[PickerChoice | None]):
+    """Type to filter codes; Enter applies the highlighted one or creates a new code."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Cancel", id="picker-cancel"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+    DEFAULT_CSS = """
+    CodePicker { align: center middle; }
+    CodePicker > Vertical {
+        width: 80; height: 24; border: thick $primary; background: $panel; padding: 0 1;
+    }
+    CodePicker #title { text-style: bold; padding: 0 0 1 0; }
+    CodePicker OptionList { height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        codes: list[tuple[str, str, str]],  # (id, name, path label e.g. "Theme › name")
+        title: str = "Apply a code",
+        allow_create: bool = True,
+    ) -> None:
+        super().__init__()
+        self.codes = codes
+        self.title_text = title
+        self.allow_create = allow_create
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="title")
+            yield Input(placeholder="type to filter; Enter applies", id="filter")
+            yield OptionList(id="choices")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, query: str) -> None:
+        choices = self.query_one(OptionList)
+        choices.clear_options()
+        options: list[Option] = []
+        query = query.strip()
+        if query:
+            matcher = Matcher(query)
+            scored = []
+            for code_id, name, label in self.codes:
+                score = max(matcher.match(name), matcher.match(code_id) * 0.9)
+                if score > 0:
+                    scored.append((score, code_id, label))
+            scored.sort(key=lambda s: -s[0])
+            options = [Option(matcher.highlight(label), id=code_id) for _, code_id, label in scored]
+            exact = any(name.casefold() == query.casefold() for _, name, _ in self.codes)
+            if self.allow_create and not exact:
+                options.append(Option(Text(f"+ create code “{query}”", style="bold"), id="+new"))
+        else:
+            options = [Option(label, id=code_id) for code_id, _, label in self.codes]
+        choices.add_options(options)
+        if options:
+            choices.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def action_move(self, step: int) -> None:
+        choices = self.query_one(OptionList)
+        if choices.option_count:
+            current = choices.highlighted or 0
+            choices.highlighted = max(0, min(choices.option_count - 1, current + step))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        choices = self.query_one(OptionList)
+        if choices.highlighted is None:
+            return
+        self._choose(choices.get_option_at_index(choices.highlighted).id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        query = self.query_one(Input).value.strip()
+        if option_id == "+new":
+            self.dismiss(PickerChoice(None, query))
+        elif option_id:
+            self.dismiss(PickerChoice(option_id, ""))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class MemoScreen(ModalScreen[str | None]):
+    """Edit a memo; ctrl+s saves (committed at once), Esc closes without saving."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="memo-save"),
+        Binding("escape", "cancel", "Cancel", id="memo-cancel"),
+    ]
+    DEFAULT_CSS = """
+    MemoScreen { align: center middle; }
+    MemoScreen > Vertical {
+        width: 90; height: 22; border: thick $primary; background: $panel; padding: 0 1;
+    }
+    MemoScreen #title { text-style: bold; }
+    MemoScreen #hint { color: $text-muted; }
+    MemoScreen TextArea { height: 1fr; }
+    """
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="title")
+            yield TextArea(self.text, id="memo", soft_wrap=True)
+            yield Label("ctrl+s save · Esc cancel", id="hint")
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MessageScreen(ModalScreen[None]):
+    """A one-line problem the user must see (e.g. from a background worker)."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="message-close")]
+    DEFAULT_CSS = """
+    MessageScreen { align: center middle; }
+    MessageScreen > Vertical {
+        width: 80; height: auto; border: thick $error; background: $panel; padding: 1 2;
+    }
+    MessageScreen #title { text-style: bold; color: $error; }
+    """
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="title")
+            yield Static(self.message)
+            yield Button("OK", id="ok")
+
+    def on_button_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def describe_keys(keys: str) -> str:
+    names = {"question_mark": "?", "slash": "/", "pagedown": "PgDn", "pageup": "PgUp"}
+    return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, from the same registry the bindings use (with the user's keymap applied)."""
+
+    BINDINGS = [Binding("escape,question_mark,f1,q", "close", "Close", id="help-close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 84; height: 90%; border: thick $primary; background: $panel; padding: 0 1;
+    }
+    """
+
+    def __init__(self, keymap: dict[str, str], code_keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keymap = keymap
+        self.code_keys = code_keys
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("qualkit workbench: keys\n", style="bold")
+        text.append("Every action is saved at once. Ctrl+P opens the command palette.\n\n")
+        groups: dict[str, list[Action]] = {}
+        for action in (*CODING_ACTIONS, *APP_ACTIONS):
+            if action.id.startswith("accept-suggestion-") and action.id != "accept-suggestion-1":
+                continue
+            groups.setdefault(action.group, []).append(action)
+        for group, actions in groups.items():
+            text.append(f"{group}\n", style="bold underline")
+            for action in actions:
+                keys = describe_keys(self.keymap.get(action.id, action.keys))
+                description = action.description
+                if action.id == "accept-suggestion-1":
+                    keys, description = "1…9", "Accept suggestion N"
+                text.append(f"  {keys:<18}", style="bold")
+                text.append(f"{description}  ")
+                text.append(f"[{action.id}]\n", style="dim")
+            text.append("\n")
+        if self.code_keys:
+            text.append("Code keys (from codebook.yaml)\n", style="bold underline")
+            for key, name in self.code_keys:
+                text.append(f"  {key:<18}", style="bold")
+                text.append(f"{name}\n")
+        text.append(
+            "\nRemap keys in ~/.config/qualkit/keys.toml or .qualkit/keys.toml, e.g.\n"
+            '  next-uncoded = "n,ctrl+n"\n',
+            style="dim",
+        )
+        with VerticalScroll():
+            yield Static(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,147 @@
+"""What the workbench shows, read from a Project: plain data, no Textual.
+
+The widgets render these objects; handlers on the screen change them after each committed
+action, so the screen never re-reads the whole project for one keypress.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qualkit.project import Project
+
+GROUP_ATTRIBUTES = ("group", "role", "service")
+UNGROUPED = "(no group)"
+
+
+@dataclass
+class Chip:
+    """One coding shown on a segment."""
+
+    code: str
+    coder: str
+    starred: bool = False
+    memo: str | None = None
+
+
+@dataclass
+class SegmentItem:
+    segment_id: int
+    speaker: str
+    participant: str | None
+    is_interviewer: bool
+    text: str
+    chips: list[Chip] = field(default_factory=list)
+
+    def codes_by(self, coder: str) -> list[str]:
+        return [c.code for c in self.chips if c.coder == coder]
+
+
+@dataclass
+class TranscriptEntry:
+    transcript: str
+    group: str
+    segments: int
+    coded: int
+    done: bool
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.coded / self.segments if self.segments else 0.0
+
+
+def group_attribute(people: dict[str, dict[str, Any]]) -> str | None:
+    """The participant attribute transcripts are grouped by: `group` when present."""
+    names: list[str] = []
+    for attrs in people.values():
+        for name in attrs:
+            if name not in names:
+                names.append(name)
+    for preferred in GROUP_ATTRIBUTES:
+        if preferred in names:
+            return preferred
+    return names[0] if names else None
+
+
+def transcript_entries(project: Project, coder: str) -> list[TranscriptEntry]:
+    """Transcripts with this coder's progress, grouped by a participant attribute."""
+    people = project.store.participants()
+    attribute = group_attribute(people)
+    progress = {row.transcript: row for row in project.progress(coder).itertuples(index=False)}
+    folded = {pid.casefold(): pid for pid in people}
+    entries = []
+    for row in project.store.transcript_rows():
+        tid = row["id"]
+        import json
+
+        metadata = json.loads(row["metadata"])
+        speakers = metadata.get("speakers") or {}
+        pids = []
+        if isinstance(speakers, dict):
+            for label, target in speakers.items():
+                target = str(target).strip()
+                if target.casefold() == "interviewer":
+                    continue
+                pid = folded.get(target.casefold()) or folded.get(str(label).casefold())
+                if pid:
+                    pids.append(pid)
+        values = sorted({str(people[p].get(attribute) or "") for p in pids if attribute} - {""})
+        prog = progress.get(tid)
+        entries.append(
+            TranscriptEntry(
+                transcript=tid,
+                group=" / ".join(values) if values else UNGROUPED,
+                segments=int(prog.segments) if prog is not None else 0,
+                coded=int(prog.coded) if prog is not None else 0,
+                done=bool(prog.done) if prog is not None else False,
+            )
+        )
+    entries.sort(key=lambda e: (e.group == UNGROUPED, e.group.casefold(), e.transcript))
+    return entries
+
+
+def load_segments(project: Project, transcript: str, coder: str, blind: bool) -> list[SegmentItem]:
+    """The transcript's live segments in order, with the codings this coder may see."""
+    items: list[SegmentItem] = []
+    by_id: dict[int, SegmentItem] = {}
+    for r in project.store.segment_rows(transcript):
+        if r["orphaned"]:
+            continue
+        item = SegmentItem(
+            segment_id=int(r["segment_id"]),
+            speaker=r["speaker"] or "",
+            participant=r["participant"],
+            is_interviewer=bool(r["is_interviewer"]),
+            text=r["text"],
+        )
+        items.append(item)
+        by_id[item.segment_id] = item
+    for c in project.store.codings_rows(coder if blind else None):
+        if c["transcript"] != transcript:
+            continue
+        item = by_id.get(int(c["segment_id"]))
+        if item is not None:
+            item.chips.append(Chip(c["code"], c["coder"], bool(c["starred"]), c["memo"]))
+    return items
+
+
+def segment_chips(project: Project, segment_id: int, coder: str, blind: bool) -> list[Chip]:
+    return [
+        Chip(r["code"], r["coder"], bool(r["starred"]), r["memo"])
+        for r in project.store.segment_codings(segment_id)
+        if not blind or r["coder"] == coder
+    ]
+
+
+def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Counter]:
+    """(codings by this coder per code, codings by everyone per code)."""
+    mine: Counter = Counter()
+    everyone: Counter = Counter()
+    for r in project.store.codings_rows(coder if blind else None):
+        everyone[r["code"]] += 1
+        if r["coder"] == coder:
+            mine[r["code"]] += 1
+    return mine, everyone
