@@ -24,7 +24,9 @@ app = typer.Typer(
 import_app = typer.Typer(help="Bring data into a project.", no_args_is_help=True)
 export_app = typer.Typer(help="Write data out of a project.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+codebook_app = typer.Typer(help="Read and edit codebook.yaml (comments are kept).")
 app.add_typer(export_app, name="export")
+app.add_typer(codebook_app, name="codebook")
 
 ProjectOption = Annotated[
     Path, typer.Option("--project", "-p", help="Project folder.", show_default="current folder")
@@ -62,6 +64,9 @@ def tui(
     coder: Annotated[str | None, typer.Option("--coder", help="Coder name.")] = None,
 ) -> None:
     """Open the coding workbench (a terminal UI)."""
+    # Read new or edited transcripts first (instant when nothing changed), so a bad file is
+    # reported here as one line rather than inside the full-screen app.
+    open_project(project).ingest()
     try:
         from qualkit.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - the TUI ships with qualkit
@@ -256,6 +261,113 @@ def export_codings(
     p = open_project(project)
     n = p.export_codings(output, coder)
     typer.echo(f"wrote {n} coding(s) to {output}")
+
+
+@app.command()
+def log(
+    project: ProjectOption = Path("."),
+    coder: Annotated[str | None, typer.Option("--coder", help="Only this coder.")] = None,
+    limit: Annotated[int, typer.Option(help="How many events, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """The audit trail: every change, who made it and when (newest first)."""
+    states = {0: "", 1: "  (undone)", 2: ""}
+    for event in open_project(project).store.events(coder, limit):
+        if as_json:
+            record = {
+                "id": event.id,
+                "time": event.time,
+                "coder": event.coder,
+                "action": event.action,
+                "payload": event.payload,
+                "undone": event.state == 1,
+            }
+            typer.echo(json.dumps(record))
+        else:
+            detail = json.dumps(event.payload)
+            detail = detail if len(detail) <= 80 else detail[:77] + "..."
+            typer.echo(
+                f"{event.id:>6} {event.time} {event.coder:<12} {event.action:<12} "
+                f"{detail}{states.get(event.state, '')}"
+            )
+
+
+@codebook_app.callback(invoke_without_command=True)
+def codebook_list(
+    ctx: typer.Context,
+    project: ProjectOption = Path("."),
+) -> None:
+    """Without a sub-command: check codebook.yaml and print the code tree with counts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    p = open_project(project)
+    book = p.codebook
+    counts: dict[str, int] = {}
+    for r in p.store.codings_rows():
+        counts[r["code"]] = counts.get(r["code"], 0) + 1
+    for code in book.codes.values():
+        indent = "  " * book.depth(code.id)
+        key = f" [{code.key}]" if code.key else ""
+        typer.echo(f"{indent}{code.name} ({code.id}){key}: {counts.get(code.id, 0)} coding(s)")
+    typer.echo(f"{len(book.codes)} codes in {p.codebook_path.name}: valid")
+
+
+@codebook_app.command("add")
+def codebook_add(
+    name: str,
+    project: ProjectOption = Path("."),
+    parent: Annotated[str | None, typer.Option(help="Parent code id.")] = None,
+    description: Annotated[str | None, typer.Option(help="What the code means.")] = None,
+) -> None:
+    """Add a code (its id is a slug of the name and never changes)."""
+    fields = {"description": description} if description else {}
+    code_id = open_project(project).add_code(name, parent=parent, actor="cli", **fields)
+    typer.echo(f"added code {code_id}")
+
+
+@codebook_app.command("rename")
+def codebook_rename(code_id: str, name: str, project: ProjectOption = Path(".")) -> None:
+    """Rename a code; its id (and so every coding) stays."""
+    open_project(project).rename_code(code_id, name, actor="cli")
+    typer.echo(f"renamed {code_id} to {name!r}")
+
+
+@codebook_app.command("move")
+def codebook_move(
+    code_id: str,
+    project: ProjectOption = Path("."),
+    parent: Annotated[str | None, typer.Option(help="New parent id; omit for top level.")] = None,
+) -> None:
+    """Move a code under another parent (or to the top level)."""
+    open_project(project).move_code(code_id, parent, actor="cli")
+    typer.echo(f"moved {code_id} under {parent or 'the top level'}")
+
+
+@codebook_app.command("merge")
+def codebook_merge(
+    source: str,
+    target: str,
+    project: ProjectOption = Path("."),
+    coder: Annotated[str, typer.Option("--coder", help="Who merges (for the log).")] = "cli",
+) -> None:
+    """Merge SOURCE into TARGET: codings of SOURCE move to TARGET; the merge is logged."""
+    n = open_project(project).merge_codes(source, target, actor=coder)
+    typer.echo(f"merged {source} into {target}; {n} coding(s) re-pointed")
+
+
+@codebook_app.command("delete")
+def codebook_delete(
+    code_id: str,
+    project: ProjectOption = Path("."),
+    remap_to: Annotated[
+        str | None, typer.Option("--remap-to", help="Code that takes over its codings.")
+    ] = None,
+    coder: Annotated[str, typer.Option("--coder", help="Who deletes (for the log).")] = "cli",
+) -> None:
+    """Delete a code; a code with codings needs --remap-to so that none is lost."""
+    n = open_project(project).delete_code(code_id, remap_to=remap_to, actor=coder)
+    suffix = f"; {n} coding(s) moved to {remap_to}" if remap_to else ""
+    typer.echo(f"deleted {code_id}{suffix}")
 
 
 def _stderr_console() -> Any:

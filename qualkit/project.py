@@ -134,11 +134,38 @@ class Project:
                 self._codebook.save()
         return self._codebook
 
-    def add_code(self, name: str, parent: str | None = None, **fields: Any) -> str:
+    def add_code(
+        self, name: str, parent: str | None = None, actor: str = "system", **fields: Any
+    ) -> str:
         book = self.codebook
         code = book.add(name, parent=parent, **fields)
         book.save()
+        self.store.log_event(actor, "add-code", {"code": code.id, "name": name, "parent": parent})
         return code.id
+
+    def rename_code(self, code_id: str, name: str, actor: str = "system") -> None:
+        """Rename a code; its id, and so every coding of it, stays."""
+        book = self.codebook
+        before = book.get(code_id).name
+        book.rename(code_id, name)
+        book.save()
+        self.store.log_event(actor, "rename-code", {"code": code_id, "from": before, "to": name})
+
+    def move_code(
+        self, code_id: str, parent: str | None, index: int | None = None, actor: str = "system"
+    ) -> None:
+        book = self.codebook
+        before = book.get(code_id).parent
+        book.move(code_id, parent, index)
+        book.save()
+        self.store.log_event(actor, "move-code", {"code": code_id, "from": before, "to": parent})
+
+    def update_code(self, code_id: str, actor: str = "system", **fields: Any) -> None:
+        """Edit description, include, exclude, examples, color or key of a code."""
+        book = self.codebook
+        book.update(code_id, **fields)
+        book.save()
+        self.store.log_event(actor, "update-code", {"code": code_id, "fields": sorted(fields)})
 
     def merge_codes(self, source: str, target: str, actor: str = "system") -> int:
         """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed."""
@@ -164,7 +191,10 @@ class Project:
             book.get(remap_to)
         book.delete(code_id)
         book.save()
-        return self.store.recode(code_id, remap_to, actor, "delete-code") if remap_to else 0
+        if remap_to:
+            return self.store.recode(code_id, remap_to, actor, "delete-code")
+        self.store.log_event(actor, "delete-code", {"from": code_id, "to": None, "codings": []})
+        return 0
 
     # -- ingest and reading ------------------------------------------------------------------
 

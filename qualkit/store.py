@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,6 +155,8 @@ class Store:
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = Path(path)
+        # The TUI's background workers share this connection: one writer at a time.
+        self._lock = threading.RLock()
         if not self.path.exists() and not create:
             raise ProjectError(f"{self.path}: no project database (run 'qualkit init')")
         try:
@@ -196,6 +199,12 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; IMMEDIATE so a second writer waits instead of failing."""
+        with self._lock:
+            with self._immediate() as conn:
+                yield conn
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -690,6 +699,11 @@ class Store:
             (now(), coder, action, json.dumps(payload), state),
         )
         return int(cur.lastrowid)
+
+    def log_event(self, actor: str, action: str, payload: dict[str, Any]) -> int:
+        """Record a change that is not undone through the log (e.g. a codebook edit)."""
+        with self.transaction() as c:
+            return self._log(c, actor, action, payload, state=CLEARED)
 
     def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
         sql = "SELECT * FROM events"

@@ -220,3 +220,31 @@ def test_acknowledged_codings_survive_kill_9(project: Path) -> None:
     with Project.open(project) as p:
         coded = set(p.codings("ana").segment_id)
     assert set(acknowledged) <= coded
+
+
+def test_codebook_commands_keep_comments_and_log(project: Path) -> None:
+    p = str(project)
+    run(
+        "codebook",
+        "add",
+        "Travel",
+        "--parent",
+        "access",
+        "--description",
+        "Getting there.",
+        "--project",
+        p,
+    )
+    run("codebook", "rename", "travel", "Travel and transport", "--project", p)
+    run("codebook", "move", "travel", "--parent", "impact", "--project", p)
+    sid = str(segments(project)[0]["segment_id"])
+    run("code", sid, "travel", "--coder", "ana", "--project", p)
+    run("codebook", "merge", "travel", "impact", "--project", p)
+    listing = run("codebook", "--project", p).stdout
+    assert "Impact (impact) [i]: 1 coding(s)" in listing and "travel" not in listing
+    assert "This comment must survive writes" in (project / "codebook.yaml").read_text()
+    proc = run("codebook", "delete", "impact", "--project", p, ok=False)
+    assert_clean_error(proc, "impact", "1 coding")
+    log = run("log", "--project", p).stdout
+    for action in ("add-code", "rename-code", "move-code", "code", "merge-code"):
+        assert f" {action} " in log, action

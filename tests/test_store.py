@@ -1,0 +1,85 @@
+"""Store discipline: pragmas, migrations with a backup first, audit log, storage warnings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from projects import write_tiny_project
+
+from qualkit import store as store_module
+from qualkit.errors import ProjectError
+from qualkit.project import Project
+from qualkit.store import Store
+
+
+def test_connection_policy(tmp_path: Path) -> None:
+    s = Store(tmp_path / "p.db", create=True)
+    pragma = {
+        name: s.conn.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+    }
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 2,
+        "busy_timeout": store_module.BUSY_TIMEOUT_MS,
+    }
+    assert s.schema_version == store_module.SCHEMA_VERSION
+
+
+def test_migration_takes_a_backup_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tiny_project(tmp_path)
+    with Project.open(tmp_path) as p:
+        p.ingest()
+        sid = int(p.segments().segment_id.iloc[0])
+        p.code(sid, "referral", "ana")
+    migrations = {**store_module.MIGRATIONS, 2: "ALTER TABLE codings ADD COLUMN confidence REAL"}
+    monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    with Project.open(tmp_path) as p:
+        assert p.store.schema_version == 2
+        assert len(p.codings("ana")) == 1
+        columns = [r[1] for r in p.store.conn.execute("PRAGMA table_info(codings)")]
+        assert "confidence" in columns
+    backups = list((tmp_path / ".qualkit" / "backups").glob("*before-migration-1-to-2.db"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 1
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    con = sqlite3.connect(tmp_path / "p.db")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    with pytest.raises(ProjectError, match="newer qualkit"):
+        Store(tmp_path / "p.db")
+
+
+def test_audit_log_records_who_did_what(tmp_path: Path) -> None:
+    write_tiny_project(tmp_path)
+    with Project.open(tmp_path) as p:
+        p.ingest()
+        sid = int(p.segments().segment_id.iloc[0])
+        p.code(sid, "referral", "ana")
+        p.rename_code("referral", "Referral routes", actor="ana")
+        p.undo("ana")
+        actions = [(e.coder, e.action) for e in reversed(p.store.events())]
+    assert actions == [
+        ("system", "ingest"),
+        ("ana", "code"),
+        ("ana", "rename-code"),
+        ("ana", "undo"),
+    ]
+
+
+def test_cloud_folder_warning(tmp_path: Path) -> None:
+    root = tmp_path / "Dropbox" / "study"
+    root.mkdir(parents=True)
+    write_tiny_project(root)
+    with Project.open(root) as p:
+        assert any("cloud-synced" in w for w in p.storage_warnings())
+    with Project.open(write_tiny_project(tmp_path / "local")) as p:
+        assert not any("cloud-synced" in w for w in p.storage_warnings())
