@@ -288,3 +288,38 @@ def test_not_a_project(tmp_path: Path) -> None:
         Project.open(tmp_path)
     with pytest.raises(ProjectError, match="no such folder"):
         Project.open(tmp_path / "nope")
+
+
+def test_every_format_through_ingest(tmp_path: Path) -> None:
+    import shutil
+
+    import docx
+    from projects import REPO
+
+    (tmp_path / "transcripts").mkdir()
+    for fixture in (REPO / "tests" / "fixtures" / "transcripts").iterdir():
+        shutil.copy(fixture, tmp_path / "transcripts" / fixture.name)
+    document = docx.Document()
+    document.add_paragraph("FICTIONAL TRANSCRIPT for qualkit tests.")
+    document.add_paragraph("Sam Carter: What did the group give you?")
+    document.add_paragraph("Dee: Somewhere to go on a Tuesday. People who got it.")
+    document.save(tmp_path / "transcripts" / "word_interview.docx")
+    (tmp_path / "codebook.yaml").write_text("codes: []\n")
+    (tmp_path / "qualkit.yaml").write_text(
+        "interviewer_labels: [Interviewer, Facilitator, Sam Carter]\n"
+    )
+    with Project.open(tmp_path) as p:
+        report = p.ingest()
+        assert len(report.added) == 6
+        frame = p.segments()
+        for tid, group in frame.groupby("transcript"):
+            text = p.transcript_text(tid)
+            for r in group.itertuples():
+                assert text[r.start : r.end] == r.text
+        word = frame[frame.transcript == "word_interview"]
+        assert word.speaker.tolist() == ["Dee"] and word.participant.tolist() == ["Dee"]
+        teams = frame[frame.transcript == "staff_teams"]
+        # Consecutive cues of one speaker become one turn.
+        assert teams.text.iloc[0].startswith("Sure. I'm one of the parent-infant")
+        assert "six-week group" in teams.text.iloc[0]
+        assert not frame.speaker.eq("Sam Carter").any()
