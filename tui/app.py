@@ -826,8 +826,10 @@ class QualkitApp(App):
         coder: str | None = None,
         suggestions: bool = True,
         keymap: dict[str, str] | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.project = project
         self.coder = coder or project.remembered_coder
         self.suggestions_enabled = suggestions
@@ -843,6 +845,12 @@ class QualkitApp(App):
             self._start(self.coder)
         else:
             self.push_screen(CoderNameScreen(), self._named)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        # Snapshot tests switch blinking off so screenshots are stable.
+        widget = event.widget
+        if not self.cursor_blink and hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False
 
     def _named(self, name: str | None) -> None:
         if not name:

@@ -1,0 +1,322 @@
+"""Functional tests: the real workbench app driven by Pilot on a small fictional project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_project
+from qualkit.tui.app import CodingScreen, QualkitApp
+from qualkit.tui.transcript_view import TranscriptView
+
+from qualkit.project import Project
+
+pytestmark = pytest.mark.asyncio
+
+SIZE = (120, 40)
+
+
+def open_app(root: Path, coder: str | None = "ana", suggestions: bool = False, **kw):
+    project = Project.open(root)
+    return project, QualkitApp(project, coder, suggestions=suggestions, cursor_blink=False, **kw)
+
+
+def view_of(app: QualkitApp) -> TranscriptView:
+    return app.screen.query_one(TranscriptView)
+
+
+def current_id(app: QualkitApp) -> int:
+    item = view_of(app).current
+    assert item is not None
+    return item.segment_id
+
+
+def my_codes(project: Project, segment_id: int, coder: str = "ana") -> list[str]:
+    return project.codes_of(segment_id, coder)
+
+
+async def test_code_key_applies_code_and_commits(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        sid = current_id(app)
+        assert not view_of(app).current.is_interviewer
+        await pilot.press("a")
+        await pilot.pause()
+        # committed at once: a second connection sees it
+        with Project.open(study) as other:
+            assert other.codes_of(sid, "ana") == ["access"]
+        assert view_of(app).current.codes_by("ana") == ["access"]
+        assert "coded 1/" in str(app.screen.query_one("#status").render())
+
+
+async def test_undo_and_redo(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("i")
+        assert my_codes(project, sid) == ["impact"]
+        await pilot.press("u")
+        assert my_codes(project, sid) == []
+        assert view_of(app).current.codes_by("ana") == []
+        await pilot.press("ctrl+y")
+        assert my_codes(project, sid) == ["impact"]
+        await pilot.press("ctrl+z")
+        assert my_codes(project, sid) == []
+
+
+async def test_code_picker_applies_an_existing_code(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("c")
+        await pilot.press(*"wait")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert my_codes(project, sid) == ["waiting"]
+
+
+async def test_code_picker_creates_a_code_keeping_comments(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("c")
+        await pilot.press(*"Sleep troubles")
+        await pilot.press("enter")
+        await pilot.pause()
+        text = (study / "codebook.yaml").read_text(encoding="utf-8")
+        assert "id: sleep-troubles" in text
+        assert "name: Sleep troubles" in text
+        assert "# Workbench test codebook (fictional). This comment must survive writes." in text
+        assert "# --- the first theme ---" in text
+        assert "# stable id, keep it" in text
+        assert my_codes(project, sid) == ["sleep-troubles"]
+        tree = app.screen.query_one("#codebook")
+        assert "sleep-troubles" in tree.nodes
+
+
+async def test_next_and_previous_uncoded(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = view_of(app)
+        first = view.cursor
+        await pilot.press("a")  # code the first answer
+        await pilot.press("n")
+        second = view.cursor
+        assert second > first
+        assert not view.current.is_interviewer and not view.current.codes_by("ana")
+        await pilot.press("a", "n")
+        third = view.cursor
+        assert third > second
+        await pilot.press("p")  # no uncoded answer before: stays
+        assert view.cursor == third
+        await pilot.press("u")  # undo the second coding: p finds it again
+        await pilot.press("p")
+        assert view.cursor == second
+
+
+async def test_moving_with_j_k_and_arrows(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = view_of(app)
+        start = view.cursor
+        await pilot.press("j", "j", "down")
+        assert view.cursor == start + 3
+        await pilot.press("k", "up")
+        assert view.cursor == start + 1
+        await pilot.press("end")
+        assert view.cursor == len(view.items) - 1
+
+
+async def test_remove_star_memo_and_done(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("a", "s")
+        assert project.codings("ana")["starred"].tolist() == [True]
+        await pilot.press("m")
+        await pilot.press(*"first mention")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert project.memo("segment", sid, "ana") == "first mention"
+        await pilot.press("x")
+        assert my_codes(project, sid) == []
+        await pilot.press("d")
+        row = project.progress("ana").set_index("transcript").loc["p1"]
+        assert bool(row["done"])
+
+
+async def test_remove_asks_which_code_when_several(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("a", "i", "x")
+        await pilot.pause()
+        await pilot.press(*"impact", "enter")
+        await pilot.pause()
+        assert my_codes(project, sid) == ["access"]
+
+
+async def test_blind_mode_hides_other_coders(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "blind", blind=True)
+    with Project.open(root) as setup:
+        first_answer = int(setup.segments("p1").query("not is_interviewer")["segment_id"].iloc[0])
+        setup.code(first_answer, "impact", "bo")
+    project, app = open_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = view_of(app)
+        item = next(s for s in view.items if s.segment_id == first_answer)
+        assert item.chips == []
+        assert app.screen.everyone.get("impact", 0) == 0
+        assert "blind" in str(app.screen.query_one("#status").render())
+
+
+async def test_not_blind_shows_other_coders(study: Path) -> None:
+    with Project.open(study) as setup:
+        first_answer = int(setup.segments("p1").query("not is_interviewer")["segment_id"].iloc[0])
+        setup.code(first_answer, "impact", "bo")
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        item = next(s for s in view_of(app).items if s.segment_id == first_answer)
+        assert [(c.code, c.coder) for c in item.chips] == [("impact", "bo")]
+        assert app.screen.everyone["impact"] == 1 and app.screen.mine.get("impact", 0) == 0
+
+
+async def test_coder_name_is_asked_once_and_remembered(study: Path) -> None:
+    project, app = open_app(study, coder=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"ana", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+    assert Project.open(study).remembered_coder == "ana"
+    project, app = open_app(study, coder=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen) and app.screen.coder == "ana"
+
+
+async def test_accepting_a_suggestion_records_provenance(study: Path) -> None:
+    project, app = open_app(study, suggestions=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert screen.suggestions, "the hashing embedder gives suggestions"
+        expected = screen.suggestions[1].code_id
+        sid = current_id(app)
+        await pilot.press("2")
+        assert expected in my_codes(project, sid)
+        log = [dict(r) for r in project.store.suggestion_rows()]
+        assert log[-1]["code_id"] == expected and log[-1]["accepted"] == 1
+        assert log[-1]["rank"] == 2
+        coding = project.codings("ana")
+        assert coding["source"].tolist() == ["suggestion"]
+
+
+async def test_search_jumps_to_another_transcript(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.press(*"midwives")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.transcript == "s1"
+        assert "midwives" in view_of(app).current.text
+
+
+async def test_keymap_file_remaps_a_binding(study: Path) -> None:
+    (study / ".qualkit" / "keys.toml").write_text('next-uncoded = "ctrl+n"\n')
+    from qualkit.tui.actions import load_keymap
+
+    project, app = open_app(study, keymap=load_keymap(study))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = view_of(app)
+        await pilot.press("a")
+        before = view.cursor
+        await pilot.press("n")  # no longer bound
+        assert view.cursor == before
+        await pilot.press("ctrl+n")
+        assert view.cursor > before
+
+
+async def test_codebook_edited_into_invalid_yaml_is_reported(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        (study / "codebook.yaml").write_text("codes:\n  - id: [broken\n", encoding="utf-8")
+        app.screen._watch_codebook()
+        await pilot.press("a")  # cannot code while the codebook is invalid: a message, no crash
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("codebook.yaml" in m for m in messages)
+        assert my_codes(project, sid) == []
+        (study / "codebook.yaml").write_text(
+            (Path(__file__).parent / "conftest.py")
+            .read_text()
+            .split('CODEBOOK = """\\\n')[1]
+            .split('"""')[0],
+            encoding="utf-8",
+        )
+        app.screen._watch_codebook()
+        await pilot.press("a")
+        assert my_codes(project, sid) == ["access"]
+
+
+async def test_codebook_editor_adds_and_edits(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+a")
+        await pilot.press(*"Sleep", "enter")
+        await pilot.pause()
+        assert "sleep" in project.codebook
+        editor = app.screen
+        assert editor.code_id == "sleep"
+        editor.query_one("#field-description").value = "Sleep and tiredness."
+        editor.query_one("#field-key").value = "z"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        code = project.codebook.get("sleep")
+        assert code.description == "Sleep and tiredness." and code.key == "z"
+        text = (study / "codebook.yaml").read_text()
+        assert "# --- the first theme ---" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("z")  # the new key codes at once
+        assert my_codes(project, sid) == ["sleep"]
+
+
+async def test_help_and_command_palette(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"apply code impact")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert my_codes(project, current_id(app)) == ["impact"]
