@@ -30,6 +30,11 @@ class Action:
     description: str
     group: str
     show: bool = False  # in the footer
+    short: str = ""  # footer label
+
+    @property
+    def label(self) -> str:
+        return self.short or self.description
 
 
 CODING_ACTIONS: tuple[Action, ...] = (
@@ -39,20 +44,36 @@ CODING_ACTIONS: tuple[Action, ...] = (
     Action("page-up", "pageup", "page(-1)", "Page up", "Move"),
     Action("first-segment", "home", "jump_end(0)", "First segment", "Move"),
     Action("last-segment", "end", "jump_end(1)", "Last segment", "Move"),
-    Action("next-uncoded", "n", "uncoded(1)", "Next segment I have not coded", "Move", True),
+    Action(
+        "next-uncoded",
+        "n",
+        "uncoded(1)",
+        "Next segment I have not coded",
+        "Move",
+        True,
+        "next uncoded",
+    ),
     Action("previous-uncoded", "p", "uncoded(-1)", "Previous segment I have not coded", "Move"),
     Action("next-transcript", "ctrl+down", "transcript(1)", "Next transcript", "Move"),
     Action("previous-transcript", "ctrl+up", "transcript(-1)", "Previous transcript", "Move"),
-    Action("code-picker", "c", "code_picker", "Code this segment (fuzzy picker)", "Code", True),
-    Action("remove-code", "x", "remove_code", "Remove a code from this segment", "Code", True),
-    Action("undo", "u,ctrl+z", "undo", "Undo my last action", "Code", True),
+    Action(
+        "code-picker", "c", "code_picker", "Code this segment (fuzzy picker)", "Code", True, "code"
+    ),
+    Action(
+        "remove-code", "x", "remove_code", "Remove a code from this segment", "Code", True, "remove"
+    ),
+    Action("undo", "u,ctrl+z", "undo", "Undo my last action", "Code", True, "undo"),
     Action("redo", "ctrl+y", "redo", "Redo", "Code"),
     Action("star", "s", "star", "Star the coding as an illustrative quote", "Code"),
-    Action("memo", "m", "memo", "Memo on this segment (or the highlighted code)", "Code", True),
+    Action(
+        "memo", "m", "memo", "Memo on this segment (or the highlighted code)", "Code", True, "memo"
+    ),
     Action("done", "d", "toggle_done", "Mark the transcript done / not done", "Code"),
-    Action("search", "slash", "search", "Search text across transcripts", "Find", True),
+    Action("search", "slash", "search", "Search text across transcripts", "Find", True, "search"),
     Action("topics", "t", "topics", "Topics: clusters of segments", "Find"),
-    Action("codebook-editor", "e", "codebook_editor", "Edit the codebook", "Codebook", True),
+    Action(
+        "codebook-editor", "e", "codebook_editor", "Edit the codebook", "Codebook", True, "codebook"
+    ),
     Action("focus-transcripts", "f2", "focus('transcripts')", "Focus the transcript list", "Move"),
     Action("focus-view", "f3", "focus('view')", "Focus the transcript", "Move"),
     Action("focus-codebook", "f4", "focus('codebook')", "Focus the codebook", "Move"),
@@ -64,14 +85,14 @@ CODING_ACTIONS: tuple[Action, ...] = (
 )
 
 APP_ACTIONS: tuple[Action, ...] = (
-    Action("help", "question_mark,f1", "help", "Keys and help", "App", True),
-    Action("quit", "q,ctrl+q", "quit", "Quit (everything is already saved)", "App", True),
+    Action("help", "question_mark,f1", "help", "Keys and help", "App", True, "help"),
+    Action("quit", "q,ctrl+q", "quit", "Quit (everything is already saved)", "App", True, "quit"),
 )
 
 
 def bindings(actions: tuple[Action, ...]) -> list[Binding]:
     return [
-        Binding(a.keys, a.action, a.description, show=a.show, id=a.id, key_display=None)
+        Binding(a.keys, a.action, a.label, show=a.show, id=a.id, tooltip=a.description)
         for a in actions
     ]
 

@@ -504,7 +504,9 @@ class CodingScreen(Screen):
             text.append(f" {s.score:.2f}", style="dim")
             reason = describe_reason(getattr(s, "because", {}) or {})
             if reason:
-                text.append(f"\n    {reason[:90]}", style="dim italic")
+                if len(reason) > 38:
+                    reason = reason[:37] + "…"
+                text.append(f"\n  {reason}", style="dim italic")
         panel.update(text)
 
     def on_worker_state_changed(self, event: Any) -> None:

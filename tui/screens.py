@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea, Tree
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static, TextArea, Tree
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -136,8 +136,8 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
     DEFAULT_CSS = """
     TopicsScreen #topics-status { height: auto; padding: 0 1; color: $text-muted; }
     TopicsScreen Horizontal { height: 1fr; }
-    TopicsScreen #topic-list { width: 40%; }
-    TopicsScreen #topic-segments { width: 1fr; }
+    TopicsScreen #topic-list { width: 40%; height: 1fr; }
+    TopicsScreen #topic-segments { width: 1fr; height: 1fr; }
     """
 
     class TopicsComputed(Message):
@@ -167,6 +167,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         self._running = False
 
     def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
         yield Static("Topics: computing … (Esc cancels)", id="topics-status")
         with Horizontal():
             yield OptionList(id="topic-list")
@@ -303,9 +304,11 @@ class CodebookEditor(Screen[None]):
     CodebookEditor > Horizontal { height: 1fr; }
     CodebookEditor #editor-tree { width: 40%; border-right: solid $primary; }
     CodebookEditor #form { width: 1fr; padding: 0 1; }
-    CodebookEditor #form Input { margin: 0 0 0 0; }
-    CodebookEditor #form TextArea { height: 5; }
+    CodebookEditor #form Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    CodebookEditor #form Input:focus { background: $primary 30%; }
+    CodebookEditor #form TextArea { height: 6; border: none; background: $boost; }
     CodebookEditor .field-label { color: $text-muted; margin-top: 1; }
+    CodebookEditor #code-id { margin-top: 1; }
     CodebookEditor #buttons { height: auto; }
     CodebookEditor #buttons Button { margin-right: 1; min-width: 10; }
     """
@@ -317,6 +320,7 @@ class CodebookEditor(Screen[None]):
         self.code_id: str | None = None
 
     def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
         with Horizontal():
             yield Tree("codes", id="editor-tree")
             with VerticalScroll(id="form"):

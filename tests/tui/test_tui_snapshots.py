@@ -1,0 +1,122 @@
+"""SVG snapshots of every workbench screen at 120x40 (cursor blink off).
+
+Update after an intended change with: pytest tests/tui --snapshot-update
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qualkit.project import Project
+from qualkit.tui import screens
+from qualkit.tui.app import QualkitApp
+
+SIZE = (120, 40)
+
+
+def app_for(root: Path, coder: str | None = "ana", suggestions: bool = False) -> QualkitApp:
+    return QualkitApp(Project.open(root), coder, suggestions=suggestions, cursor_blink=False)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_main_screen(study: Path, snap_compare) -> None:
+    with Project.open(study) as p:
+        answers = p.segments("p1")["segment_id"].tolist()
+        p.code(answers[0], "referral", "ana")
+        p.code(answers[1], "waiting", "ana")
+        p.star(answers[1], "waiting", "ana")
+        p.code(answers[1], "impact", "bo")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(app_for(study, suggestions=True), terminal_size=SIZE, run_before=run_before)
+
+
+def test_coder_prompt(study: Path, snap_compare) -> None:
+    assert snap_compare(app_for(study, coder=None), terminal_size=SIZE, run_before=settle)
+
+
+def test_help_screen(study: Path, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
+
+
+def test_code_picker(study: Path, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("c", *"wai")
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
+
+
+def test_memo_editor(study: Path, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("m", *"Mentions the health visitor.")
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
+
+
+def test_search_screen(study: Path, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"wait")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
+
+
+def test_codebook_editor(study: Path, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("e", "down", "down")
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
+
+
+def test_topics_screen(study: Path, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Project.open(study) as p:
+        ids = p.segments("p1")["segment_id"].tolist()
+
+    def fake_topics(root, progress, cancel):
+        progress(1, 1)
+        return [
+            {"label": "waiting, weeks, rang", "size": 2, "segment_ids": ids[:2], "words": []},
+            {"label": "closer, needs", "size": 1, "segment_ids": ids[2:3], "words": []},
+        ]
+
+    monkeypatch.setattr(screens, "compute_topics", fake_topics)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
+
+
+def test_transcript_list_grouped_with_progress(study: Path, snap_compare) -> None:
+    with Project.open(study) as p:
+        p.mark_done("s1", "ana")
+        for sid in p.segments("s1")["segment_id"].tolist():
+            p.code(sid, "access", "ana")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+down")
+        await settle(pilot)
+
+    assert snap_compare(app_for(study), terminal_size=SIZE, run_before=run_before)
