@@ -415,11 +415,8 @@ def _align(store: Store, plan: PlannedTranscript, old: list, new: list[PlannedSe
     plan.orphaned = [s for s in unmatched if s in referenced]
     plan.deleted = [s for s in unmatched if s not in referenced]
     # Quotes (exact sub-spans) follow their words inside the segment that now holds them.
-    changed = {
-        sid: seg.text
-        for sid, seg in plan.kept.items()
-        if seg.text_hash != next(o["text_hash"] for o in old if o["id"] == sid)
-    }
+    old_hash = {o["id"]: o["text_hash"] for o in old}
+    changed = {sid: seg.text for sid, seg in plan.kept.items() if seg.text_hash != old_hash[sid]}
     targets = dict(changed)
     for old_id, new_owner in plan.moved.items():
         targets[old_id] = plan.kept[new_owner].text
