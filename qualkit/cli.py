@@ -380,7 +380,7 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (suggestions, topics, ...)."""
     import importlib
 
-    for module in ("qualkit.cli_ai",):
+    for module in ("qualkit.cli_ai", "qualkit.cli_agreement"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
