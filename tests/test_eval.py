@@ -1,0 +1,57 @@
+"""Cross-validated evaluation of suggestions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_suggest import seg_id, write_ai_project
+
+from qualkit.embed import HashingEmbedder
+from qualkit.errors import ProjectError
+from qualkit.evaluate import best_threshold_f1, evaluate_suggestions, hit_rates
+from qualkit.project import Project
+
+ANSWERS = {
+    "GP referred me": "referral", "leaflet and made the referral": "referral",
+    "nearly eight weeks": "waiting", "waiting list was long": "waiting",
+    "wait for an appointment": "waiting", "training course": "training",
+    "best training": "training", "got advice": "consultation",
+    "Case consultation": "consultation",
+}
+
+
+def test_hit_rates_and_threshold_f1():
+    s = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.1], [0.3, 0.2, 0.7]])
+    g = np.array([[1, 0, 0], [0, 0, 1], [0, 0, 1]], dtype=bool)
+    r = hit_rates(s, g)
+    assert r["top1"] == pytest.approx(2 / 3) and r["top3"] == 1.0
+    f1, thr, per = best_threshold_f1(s, g)
+    assert 0 < f1 <= 1 and per.shape == (3,)
+
+
+@pytest.mark.parametrize("level", ["code", "theme"])
+def test_eval_reports_required_fields(tmp_path, level):
+    p = Project.open(write_ai_project(tmp_path, copies=2))
+    segs = p.segments()
+    for frag, code in ANSWERS.items():
+        for sid in segs[segs["text"].str.contains(frag, regex=False)]["segment_id"]:
+            p.code(int(sid), code, "gold")
+    r = evaluate_suggestions(p, "gold", folds=3, level=level, embedder=HashingEmbedder())
+    for key in ("top1", "top3", "top5", "macro_f1", "n_segments", "level", "per_code",
+                "zero_shot"):
+        assert key in r
+    assert r["level"] == level and r["n_segments"] > 10
+    assert 0 <= r["top1"] <= r["top3"] <= r["top5"] <= 1
+    assert r["zero_shot"]["top1"] <= 1
+    by_t = evaluate_suggestions(p, "gold", folds=3, level=level, embedder=HashingEmbedder(),
+                                group="transcript")
+    assert by_t["grouping"] == "transcript"
+    p.close()
+
+
+def test_eval_needs_codings(tmp_path):
+    p = Project.open(write_ai_project(tmp_path))
+    with pytest.raises(ProjectError, match="no codings"):
+        evaluate_suggestions(p, "nobody", embedder=HashingEmbedder())
+    seg_id(p, "training")
+    p.close()

@@ -1,0 +1,41 @@
+"""Topics over cached embeddings, and turning a topic into a code."""
+
+from __future__ import annotations
+
+import pytest
+from test_suggest import write_ai_project
+
+from qualkit.embed import HashingEmbedder
+from qualkit.project import Project
+from qualkit.topics import TopicsError, compute_topics, topic_to_code
+
+
+@pytest.mark.slow
+def test_topics_summaries_determinism_and_to_code(tmp_path):
+    p = Project.open(write_ai_project(tmp_path, copies=4))
+    e = HashingEmbedder()
+    r = compute_topics(p, e, seed=7)
+    assert r["n_segments"] == 80 and r["n_topics"] >= 1
+    t = next(x for x in r["topics"] if x.id != -1)
+    assert t.size > 0 and t.terms and t.representatives
+    assert set(t.groups) <= {"Parent", "Stakeholder"}
+    assert t.nearest_code in p.codebook
+    assert not {"the", "and", "was"} & set(t.terms)
+    again = compute_topics(p, e, seed=7)
+    assert [x.segment_ids for x in r["topics"]] == [x.segment_ids for x in again["topics"]]
+    code_id = topic_to_code(p, t.id, "Emerging theme")
+    assert code_id in p.codebook
+    assert "Draft from topic" in p.codebook.get(code_id).description
+    assert "Emerging theme" in (tmp_path / "codebook.yaml").read_text("utf-8")
+    with pytest.raises(TopicsError, match="unknown topic"):
+        topic_to_code(p, 999, "Nope")
+    p.close()
+
+
+def test_too_few_segments(tmp_path):
+    p = Project.open(write_ai_project(tmp_path))
+    for sid in p.segments()["segment_id"].tolist()[5:]:
+        p.code(int(sid), "waiting", "ana")
+    with pytest.raises(TopicsError, match="too few"):
+        compute_topics(p, HashingEmbedder(), uncoded=True)
+    p.close()
