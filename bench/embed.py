@@ -1,0 +1,55 @@
+"""Embedding throughput: qualkit's cached embedding vs bare SentenceTransformer.encode.
+
+    python bench/embed.py [N]   # N participant turns of the interviewer corpus (default 800)
+
+Same texts, same model, same run: prints texts/s for both and the ratio (goal >= 0.95), then
+embeds again on the unchanged project (goal: nothing embedded).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpora import build_interviewer_project  # noqa: E402
+
+from qualkit.embed import SentenceTransformerEmbedder, embed_segments  # noqa: E402
+from qualkit.project import Project  # noqa: E402
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 800
+    root = Path(tempfile.mkdtemp(prefix="qk-embed-"))
+    build_interviewer_project(root)
+    (root / "qualkit.yaml").write_text("segmentation: turn\n", encoding="utf-8")
+    p = Project.init(root)
+    p.ingest()
+    segs = p.segments().drop_duplicates("text_hash").head(n).reset_index(drop=True)
+    texts = segs["text"].tolist()
+    emb = SentenceTransformerEmbedder()
+    emb.model.encode(texts[:32], batch_size=32)  # warm-up
+    t = time.perf_counter()
+    emb.model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    bare = time.perf_counter() - t
+    t = time.perf_counter()
+    embed_segments(p, emb, segments=segs)
+    ours = time.perf_counter() - t
+    new = embed_segments.last_new
+    t = time.perf_counter()
+    embed_segments(p, emb, segments=segs)
+    again = time.perf_counter() - t
+    print(f"texts: {len(texts)}  device: {emb.device}")
+    print(f"bare SentenceTransformer.encode: {len(texts) / bare:.1f} texts/s ({bare:.1f} s)")
+    print(f"qualkit embed_segments:          {len(texts) / ours:.1f} texts/s ({ours:.1f} s, "
+          f"{new} embedded, incl. cache writes)")
+    print(f"ratio qualkit/bare: {bare / ours:.3f} (goal >= 0.95)")
+    print(f"second run: {embed_segments.last_new} embedded in {again:.2f} s (goal: 0)")
+
+
+if __name__ == "__main__":
+    main()
