@@ -396,7 +396,8 @@ class CodingScreen(Screen):
         self._update_status()
         self.suggestions = []
         self._show_suggestions(None)
-        self._request_suggestions()
+        # After the frame is drawn: moving never waits for the suggestion worker to start.
+        self.call_after_refresh(self._request_suggestions)
 
     def _update_status(self) -> None:
         view = self.view

@@ -104,43 +104,30 @@ def compute_topics(root: Path, progress: Progress | None, cancel: Any) -> list[d
     Each dict: label (str), size (int), segment_ids (list[int]), words (list[str]).
     """
     try:
-        from qualkit import topics as topics_module
+        from qualkit.topics import compute_topics as core_compute_topics
     except ImportError:
-        raise Unavailable("topics unavailable: qualkit.topics is not installed yet") from None
+        raise Unavailable("topics unavailable: qualkit.topics is not installed") from None
     from qualkit.project import Project
 
-    finder = None
-    for name in ("find_topics", "topics", "cluster_topics", "compute_topics"):
-        finder = getattr(topics_module, name, None)
-        if callable(finder):
-            break
-    if finder is None:
-        raise Unavailable("topics unavailable: qualkit.topics has no find_topics()")
     with Project.open(root) as project:
-        try:
-            result = finder(project, progress=progress, cancel=cancel)
-        except TypeError:
-            result = finder(project)
-    return [_topic_dict(t, i) for i, t in enumerate(_as_list(result))]
+        result = core_compute_topics(project, progress=progress, cancel=cancel)
+    topics = result.get("topics", []) if isinstance(result, dict) else list(result)
+    return [_topic_dict(t) for t in topics]
 
 
-def _as_list(result: Any) -> list:
-    if hasattr(result, "topics"):
-        result = result.topics
-    if hasattr(result, "to_dict") and hasattr(result, "columns"):
-        return result.to_dict(orient="records")
-    return list(result)
-
-
-def _topic_dict(topic: Any, index: int) -> dict:
-    data = topic if isinstance(topic, dict) else getattr(topic, "__dict__", {})
-    ids = data.get("segment_ids") or data.get("segments") or []
-    words = data.get("words") or data.get("keywords") or data.get("terms") or []
-    words = [w[0] if isinstance(w, tuple | list) else str(w) for w in words]
-    label = data.get("label") or data.get("name") or ", ".join(words[:4]) or f"topic {index}"
+def _topic_dict(topic: Any) -> dict:
+    data = topic if isinstance(topic, dict) else vars(topic)
+    words = [str(w) for w in data.get("terms") or []]
+    if data.get("id") == -1:
+        label = "(outliers: no clear topic)"
+    else:
+        label = ", ".join(words[:5]) or f"topic {data.get('id')}"
+        if data.get("nearest_code"):
+            label += f"  ≈ {data['nearest_code']}"
+    ids = [int(i) for i in data.get("segment_ids") or []]
     return {
-        "label": str(label),
+        "label": label,
         "size": int(data.get("size") or len(ids)),
-        "segment_ids": [int(i) for i in ids],
+        "segment_ids": ids,
         "words": words,
     }

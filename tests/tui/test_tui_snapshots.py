@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from qualkit.project import Project
 from qualkit.tui import screens
 from qualkit.tui.app import QualkitApp
+
+from qualkit.project import Project
 
 SIZE = (120, 40)
 
