@@ -232,8 +232,12 @@ class SentenceTransformerEmbedder(Embedder):
     so that cached vectors never mix models.
     """
 
-    def __init__(self, path: str | Path | None = None, device: str | None = None,
-                 marker_dir: Path | None = None):
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        device: str | None = None,
+        marker_dir: Path | None = None,
+    ):
         _offline_env()
         if path is None:
             folder = verify_bundled_model(marker_dir=marker_dir)
@@ -283,7 +287,7 @@ class SentenceTransformerEmbedder(Embedder):
         for start in range(0, n, chunk):
             if is_cancelled(cancel):
                 raise Cancelled("embedding cancelled")
-            idx = order[start:start + chunk]
+            idx = order[start : start + chunk]
             vecs = self.model.encode(
                 [texts[i] for i in idx],
                 batch_size=batch_size,
@@ -334,7 +338,9 @@ def embed_texts_cached(
     for h, t in zip(hashes, texts, strict=True):
         unique.setdefault(h, t)
     have = store.get_embeddings(embedder.model_id, list(unique)) if unique else {}
-    missing = [h for h in unique if h not in have]
+    # longest first, as sentence-transformers does inside one call: batches of similar length
+    # pad little, so writing to the cache batch by batch costs no throughput
+    missing = sorted((h for h in unique if h not in have), key=lambda h: -len(unique[h]))
     total = len(missing)
     if progress:
         progress(0, total)
@@ -342,7 +348,7 @@ def embed_texts_cached(
     for start in range(0, total, batch):
         if is_cancelled(cancel):
             raise Cancelled(f"embedding cancelled after {done} of {total} new segments")
-        part = missing[start:start + batch]
+        part = missing[start : start + batch]
         vecs = embedder.encode([unique[h] for h in part], cancel=cancel)
         new = {h: vecs[i] for i, h in enumerate(part)}
         store.put_embeddings(embedder.model_id, new)
