@@ -1,0 +1,814 @@
+"""Inter-coder agreement, implemented from the published formulas (numpy only for the maths).
+
+Two layers:
+
+* **Pure statistics** (no project, no pandas): two-coder coefficients on a k×k contingency
+  table and multi-coder coefficients on units × categories counts or on coders × units
+  reliability data. Each returns a :class:`Coefficient` — the value plus the observed and
+  expected terms, so a report can show how it was computed. An undefined coefficient (e.g. κ
+  when neither coder ever varies, so Pe = 1) is ``NaN`` with a ``reason``; it never raises.
+  Malformed input (wrong shape, negative counts, no units) raises ``ValueError``.
+* **Project level** (:func:`agreement_table`, :func:`disagreements`, :func:`adopt_consensus`):
+  units are the (non-interviewer, non-orphaned) segments of transcripts every coder finished;
+  for each code (or theme) every coder's judgement on every unit is yes/no.
+
+Sources: Cohen (1960); Scott (1955); Fleiss (1971); Conger (1980); Brennan & Prediger (1981);
+Gwet (2008, 2014) and his irrCAC package; Krippendorff (2011) "Computing Krippendorff's
+Alpha-Reliability". The GPL ``krippendorff`` package is not used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from qualkit.errors import ProjectError, QualkitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+Metric = Literal["nominal", "ordinal", "interval", "ratio"]
+METRICS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+CONSENSUS = "consensus"
+
+# The formulas as they appear in report footers (plain text, one per line).
+FORMULAS: dict[str, str] = {
+    "percent_agreement": "Po = (units on which the coders agree) / N; with m coders: "
+    "Po = mean over units of sum_k r_ik(r_ik-1) / (r_i(r_i-1))",
+    "cohen_kappa": "kappa = (Po - Pe) / (1 - Pe),  Pe = sum_k pA_k * pB_k  "
+    "(pA_k, pB_k: share of units each coder put in category k)",
+    "krippendorff_alpha": "alpha = 1 - Do/De,  Do = sum_ck o_ck d_ck / n,  "
+    "De = sum_ck n_c n_k d_ck / (n(n-1));  o_ck: coincidences of values c,k within units, "
+    "n_c = sum_k o_ck, n = pairable values; nominal d_ck = [c != k]",
+    "gwet_ac1": "AC1 = (Po - Pe) / (1 - Pe),  Pe = sum_k pi_k(1 - pi_k) / (q - 1)  "
+    "(pi_k: mean share of category k, q categories; q = 2 for yes/no)",
+    "fleiss_kappa": "kappa = (P_bar - Pe) / (1 - Pe),  Pe = sum_k pi_k^2  "
+    "(P_bar: mean per-unit pairwise agreement, pi_k: mean share of category k)",
+}
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One agreement coefficient and the terms it was computed from.
+
+    ``observed``/``expected`` are Po/Pe for the agreement coefficients (κ, π, AC1, Fleiss,
+    Conger, Brennan–Prediger), Po/NaN for percent agreement, and Do/De (disagreements) for
+    Krippendorff's α. ``value`` is NaN when the coefficient is undefined; ``reason`` says why.
+    """
+
+    name: str
+    value: float
+    observed: float
+    expected: float
+    n_units: int
+    reason: str | None = None
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    @property
+    def defined(self) -> bool:
+        return not math.isnan(self.value)
+
+
+def _chance_corrected(name: str, po: float, pe: float, n_units: int) -> Coefficient:
+    """(Po - Pe) / (1 - Pe), or NaN with a reason when Pe = 1 (no variation at all)."""
+    if math.isclose(pe, 1.0, rel_tol=0.0, abs_tol=1e-12):
+        return Coefficient(
+            name,
+            math.nan,
+            po,
+            pe,
+            n_units,
+            reason="undefined: expected agreement Pe = 1 (every rating is in one category)",
+        )
+    return Coefficient(name, (po - pe) / (1.0 - pe), po, pe, n_units)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checking and conversion
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_table(table: Any) -> np.ndarray:
+    """A square k×k table of non-negative finite counts with at least one unit."""
+    t = np.asarray(table, dtype=float)
+    if t.ndim != 2 or t.shape[0] != t.shape[1] or t.shape[0] < 1:
+        raise ValueError(f"a contingency table must be square k×k (k >= 1); got shape {t.shape}")
+    if not np.all(np.isfinite(t)) or np.any(t < 0):
+        raise ValueError("a contingency table holds non-negative finite counts")
+    if t.sum() <= 0:
+        raise ValueError("the contingency table has no units (all counts are 0)")
+    return t
+
+
+def _as_counts(counts: Any) -> np.ndarray:
+    """A units × categories array of non-negative finite counts."""
+    c = np.asarray(counts, dtype=float)
+    if c.ndim != 2 or c.shape[0] < 1 or c.shape[1] < 1:
+        raise ValueError(
+            f"counts must be a 2-D array of units × categories with at least one of each; "
+            f"got shape {c.shape}"
+        )
+    if not np.all(np.isfinite(c)) or np.any(c < 0):
+        raise ValueError("counts must be non-negative finite numbers")
+    if np.any(c != np.round(c)):
+        raise ValueError("counts must be whole numbers")
+    return c
+
+
+def _as_data(data: Any) -> np.ndarray:
+    """A coders × units float array; NaN marks a missing rating."""
+    try:
+        d = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"reliability data must be numeric (NaN for missing): {exc}") from None
+    if d.ndim != 2 or d.shape[0] < 1 or d.shape[1] < 1:
+        raise ValueError(
+            f"reliability data must be a 2-D array of coders × units; got shape {d.shape}"
+        )
+    if np.any(np.isinf(d)):
+        raise ValueError("reliability data must not contain infinite values")
+    return d
+
+
+def contingency_table(
+    a: Sequence[Any], b: Sequence[Any], categories: Sequence[Any] | None = None
+) -> tuple[np.ndarray, list[Any]]:
+    """Cross-tabulate two coders' labels on the same units.
+
+    ``a``, ``b``: length-N label sequences (unit i got ``a[i]`` from coder A, ``b[i]`` from B).
+    Returns ``(table, categories)`` where ``table`` is k×k, ``table[i, j]`` = number of units
+    coder A put in ``categories[i]`` and coder B in ``categories[j]``.
+    """
+    a = list(a)
+    b = list(b)
+    if len(a) != len(b):
+        raise ValueError(f"the two coders rated different numbers of units ({len(a)} vs {len(b)})")
+    if not a:
+        raise ValueError("no units to compare")
+    if categories is None:
+        categories = sorted(set(a) | set(b), key=lambda v: (str(type(v)), v))
+    cats = list(categories)
+    index = {c: i for i, c in enumerate(cats)}
+    if len(index) != len(cats):
+        raise ValueError("categories must be distinct")
+    table = np.zeros((len(cats), len(cats)))
+    for x, y in zip(a, b, strict=True):
+        if x not in index or y not in index:
+            raise ValueError(f"label {x if x not in index else y!r} is not among the categories")
+        table[index[x], index[y]] += 1
+    return table, cats
+
+
+def binary_table(a: Sequence[bool], b: Sequence[bool]) -> np.ndarray:
+    """The 2×2 table of two coders' yes/no judgements for one code.
+
+    Layout (rows coder A, columns coder B, category order yes, no)::
+
+        [[both yes,  only A ],
+         [only B,    neither]]
+    """
+    a_ = np.asarray(a, dtype=bool)
+    b_ = np.asarray(b, dtype=bool)
+    if a_.ndim != 1 or a_.shape != b_.shape:
+        raise ValueError(f"need two 1-D yes/no vectors of equal length; got {a_.shape}, {b_.shape}")
+    if a_.size == 0:
+        raise ValueError("no units to compare")
+    return np.array(
+        [[np.sum(a_ & b_), np.sum(a_ & ~b_)], [np.sum(~a_ & b_), np.sum(~a_ & ~b_)]], dtype=float
+    )
+
+
+def rating_counts(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Convert coders × units reliability data (NaN = missing) to units × categories counts.
+
+    Returns ``(counts, values)``: ``values`` are the sorted distinct ratings (the categories),
+    ``counts[u, k]`` = number of coders who gave unit ``u`` the value ``values[k]``.
+    """
+    d = _as_data(data)
+    present = ~np.isnan(d)
+    values = np.unique(d[present])
+    counts = np.zeros((d.shape[1], values.size))
+    for k, v in enumerate(values):
+        counts[:, k] = np.sum(present & (d == v), axis=0)
+    return counts, values
+
+
+# ---------------------------------------------------------------------------------------------
+# Two coders, k×k table
+# ---------------------------------------------------------------------------------------------
+
+
+def _pair_margins(t: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    n = float(t.sum())
+    return n, t.sum(axis=1) / n, t.sum(axis=0) / n, float(np.trace(t)) / n
+
+
+def pair_percent_agreement(table: Any) -> Coefficient:
+    """Percent agreement of two coders on a k×k table.
+
+    ``Po = sum_k t_kk / N`` (diagonal over total). ``expected`` is NaN (no chance model).
+    """
+    t = _as_table(table)
+    n, _, _, po = _pair_margins(t)
+    return Coefficient("percent_agreement", po, po, math.nan, int(round(n)))
+
+
+def cohen_kappa(table: Any) -> Coefficient:
+    """Cohen's (1960) κ on a k×k table (rows coder A, columns coder B).
+
+    ``Po = sum_k t_kk / N``; ``Pe = sum_k pA_k pB_k`` with ``pA_k = t_k. / N`` (row share),
+    ``pB_k = t_.k / N`` (column share); ``κ = (Po − Pe) / (1 − Pe)``. NaN when Pe = 1.
+    """
+    t = _as_table(table)
+    n, pa, pb, po = _pair_margins(t)
+    return _chance_corrected("cohen_kappa", po, float(np.sum(pa * pb)), int(round(n)))
+
+
+def scott_pi(table: Any) -> Coefficient:
+    """Scott's (1955) π on a k×k table.
+
+    ``Pe = sum_k π_k²`` with ``π_k = (pA_k + pB_k) / 2``; ``π = (Po − Pe) / (1 − Pe)``.
+    """
+    t = _as_table(table)
+    n, pa, pb, po = _pair_margins(t)
+    pi = (pa + pb) / 2
+    return _chance_corrected("scott_pi", po, float(np.sum(pi * pi)), int(round(n)))
+
+
+def pair_gwet_ac1(table: Any) -> Coefficient:
+    """Gwet's AC1 for two coders on a k×k table (k = q categories, q >= 2).
+
+    ``π_k = (pA_k + pB_k) / 2``; ``Pe = sum_k π_k (1 − π_k) / (q − 1)``;
+    ``AC1 = (Po − Pe) / (1 − Pe)``. With q = 2 (yes/no) ``Pe = 2 π_yes (1 − π_yes)``.
+    """
+    t = _as_table(table)
+    q = t.shape[0]
+    if q < 2:
+        raise ValueError("Gwet's AC1 needs at least 2 categories (q - 1 divides Pe)")
+    n, pa, pb, po = _pair_margins(t)
+    pi = (pa + pb) / 2
+    pe = float(np.sum(pi * (1 - pi)) / (q - 1))
+    return _chance_corrected("gwet_ac1", po, pe, int(round(n)))
+
+
+def pair_krippendorff_alpha(table: Any) -> Coefficient:
+    """Krippendorff's α (nominal) for two coders and no missing values, from a k×k table.
+
+    Every unit has m = 2 values, so the coincidence matrix is ``o = T + Tᵀ``; ``n_c`` its row
+    sums, ``n = 2N``. ``Do = sum_{c≠k} o_ck / n``, ``De = sum_{c≠k} n_c n_k / (n (n − 1))``,
+    ``α = 1 − Do / De``. (Equals Scott's π corrected for small samples.)
+    """
+    t = _as_table(table)
+    o = t + t.T
+    return _alpha_from_coincidences(
+        o, np.arange(t.shape[0], dtype=float), "nominal", n_units=int(round(t.sum()))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Krippendorff's alpha (any number of coders, missing values, four metrics)
+# ---------------------------------------------------------------------------------------------
+
+
+def _delta2(values: np.ndarray, n_c: np.ndarray, metric: str) -> np.ndarray:
+    """Squared difference function δ²_ck (k×k) for sorted category ``values``.
+
+    nominal: [c ≠ k]; ordinal: (sum_{g=c..k} n_g − (n_c + n_k)/2)²; interval: (c − k)²;
+    ratio: ((c − k)/(c + k))².
+    """
+    if metric == "nominal":
+        return 1.0 - np.eye(values.size)
+    if metric == "ordinal":
+        cum = np.cumsum(n_c)
+        k = values.size
+        d = np.zeros((k, k))
+        for i in range(k):
+            for j in range(k):
+                lo, hi = min(i, j), max(i, j)
+                between = cum[hi] - (cum[lo - 1] if lo > 0 else 0.0)
+                d[i, j] = (between - (n_c[i] + n_c[j]) / 2) ** 2
+        return d
+    diff = values[:, None] - values[None, :]
+    if metric == "interval":
+        return diff**2
+    if metric == "ratio":
+        if np.any(values < 0):
+            raise ValueError("the ratio metric needs non-negative values")
+        total = values[:, None] + values[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(total == 0, 0.0, diff / np.where(total == 0, 1.0, total))
+        return r**2
+    raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+
+
+def _alpha_from_coincidences(
+    o: np.ndarray, values: np.ndarray, metric: str, n_units: int
+) -> Coefficient:
+    n_c = o.sum(axis=1)
+    n = float(n_c.sum())
+    name = f"krippendorff_alpha_{metric}"
+    if n < 2:
+        return Coefficient(
+            name,
+            math.nan,
+            math.nan,
+            math.nan,
+            n_units,
+            reason="undefined: no unit has two or more values (nothing pairable)",
+        )
+    d2 = _delta2(values, n_c, metric)
+    do = float(np.sum(o * d2)) / n
+    de = float(np.sum(np.outer(n_c, n_c) * d2)) / (n * (n - 1))
+    if de <= 1e-15:
+        return Coefficient(
+            name,
+            math.nan,
+            do,
+            de,
+            n_units,
+            reason="undefined: expected disagreement De = 0 (every pairable value is the same)",
+        )
+    return Coefficient(name, 1.0 - do / de, do, de, n_units)
+
+
+def alpha_from_counts(
+    counts: Any, values: Any | None = None, metric: Metric = "nominal"
+) -> Coefficient:
+    """Krippendorff's α from units × categories counts (the values each unit received).
+
+    ``counts[u, k]``: how many coders gave unit u the value ``values[k]`` (``values`` sorted
+    ascending; default 0..k−1, fine for nominal). Units with ``m_u < 2`` values are not
+    pairable and are dropped. Coincidences:
+    ``o_ck = sum_u n_uc (n_uk − [c = k]) / (m_u − 1)``; then as :func:`krippendorff_alpha`.
+    """
+    c = _as_counts(counts)
+    vals = np.arange(c.shape[1], dtype=float) if values is None else np.asarray(values, float)
+    if vals.shape != (c.shape[1],):
+        raise ValueError(f"need one value per category column ({c.shape[1]}); got {vals.shape}")
+    if np.any(np.diff(vals) <= 0):
+        raise ValueError("category values must be strictly increasing")
+    m = c.sum(axis=1)
+    pairable = c[m >= 2]
+    mp = m[m >= 2]
+    o = np.zeros((c.shape[1], c.shape[1]))
+    for row, mu in zip(pairable, mp, strict=True):
+        o += (np.outer(row, row) - np.diag(row)) / (mu - 1)
+    return _alpha_from_coincidences(o, vals, metric, n_units=int(pairable.shape[0]))
+
+
+def krippendorff_alpha(data: Any, metric: Metric = "nominal") -> Coefficient:
+    """Krippendorff's α for any number of coders, with missing values (Krippendorff 2011).
+
+    ``data``: coders × units array of numeric values, ``NaN`` = missing. Only units with
+    ``m_u >= 2`` values are pairable. With ``n_uc`` = number of values c in unit u:
+
+    * coincidences ``o_ck = sum_u n_uc (n_uk − [c = k]) / (m_u − 1)``; ``n_c = sum_k o_ck``;
+      ``n = sum_c n_c`` (pairable values);
+    * ``Do = (1/n) sum_c sum_k o_ck δ²_ck``; ``De = 1/(n(n−1)) sum_c sum_k n_c n_k δ²_ck``;
+    * ``α = 1 − Do / De``.
+
+    ``δ²`` by ``metric``: nominal ``[c ≠ k]``; ordinal
+    ``(sum_{g=c..k} n_g − (n_c + n_k)/2)²``; interval ``(c − k)²``; ratio
+    ``((c − k)/(c + k))²``. ``observed``/``expected`` of the result are Do/De.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    counts, values = rating_counts(data)
+    if values.size == 0:
+        raise ValueError("reliability data holds no values (everything is missing)")
+    return alpha_from_counts(counts, values, metric)
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-coder coefficients on units × categories counts (Fleiss; Gwet/irrCAC conventions)
+# ---------------------------------------------------------------------------------------------
+
+
+def _multi_po(c: np.ndarray) -> tuple[float, int]:
+    """Mean per-unit pairwise agreement over units rated at least twice, and that unit count.
+
+    ``P_u = sum_k r_uk (r_uk − 1) / (r_u (r_u − 1))``; ``Po = mean_{u: r_u >= 2} P_u``.
+    """
+    r = c.sum(axis=1)
+    keep = r >= 2
+    if not np.any(keep):
+        return math.nan, 0
+    pu = np.sum(c[keep] * (c[keep] - 1), axis=1) / (r[keep] * (r[keep] - 1))
+    return float(pu.mean()), int(keep.sum())
+
+
+def _category_shares(c: np.ndarray) -> np.ndarray:
+    """``π_k = (1/N) sum_u r_uk / r_u`` over the N units rated at least once (irrCAC)."""
+    r = c.sum(axis=1)
+    rated = r > 0
+    return (c[rated] / r[rated, None]).sum(axis=0) / rated.sum()
+
+
+def _multi_check(counts: Any) -> np.ndarray:
+    c = _as_counts(counts)
+    if not np.any(c.sum(axis=1) >= 2):
+        raise ValueError("no unit was rated by two or more coders")
+    return c
+
+
+def percent_agreement(counts: Any) -> Coefficient:
+    """Percent agreement among m coders (mean pairwise agreement per unit).
+
+    ``counts``: units × categories, ``r_uk`` coders putting unit u in category k, ``r_u`` its
+    total. ``Po = mean over units with r_u >= 2 of sum_k r_uk (r_uk − 1) / (r_u (r_u − 1))``.
+    For two coders this is the share of units on which they agree.
+    """
+    c = _multi_check(counts)
+    po, n = _multi_po(c)
+    return Coefficient("percent_agreement", po, po, math.nan, n)
+
+
+def fleiss_kappa(counts: Any) -> Coefficient:
+    """Fleiss' (1971) κ for m coders on units × categories counts.
+
+    ``P_bar = Po`` (as :func:`percent_agreement`); ``π_k = (1/N) sum_u r_uk / r_u``;
+    ``Pe = sum_k π_k²``; ``κ = (P_bar − Pe) / (1 − Pe)``. With a constant number of coders per
+    unit this is Fleiss' original (``π_k = sum_u r_uk / (N m)``); with varying numbers it is
+    the generalisation in Gwet's irrCAC (units rated once still count in ``π_k``).
+    """
+    c = _multi_check(counts)
+    po, n = _multi_po(c)
+    pi = _category_shares(c)
+    return _chance_corrected("fleiss_kappa", po, float(np.sum(pi * pi)), n)
+
+
+def gwet_ac1(counts: Any, n_categories: int | None = None) -> Coefficient:
+    """Gwet's AC1 for m coders on units × categories counts.
+
+    ``Pe = sum_k π_k (1 − π_k) / (q − 1)`` with ``π_k`` as in :func:`fleiss_kappa` and q the
+    number of categories (default: columns of ``counts``); ``AC1 = (Po − Pe) / (1 − Pe)``.
+    """
+    c = _multi_check(counts)
+    q = c.shape[1] if n_categories is None else int(n_categories)
+    if q < 2 or q < c.shape[1]:
+        raise ValueError(f"need q >= 2 and at least as many categories as columns; got q={q}")
+    po, n = _multi_po(c)
+    pi = _category_shares(c)
+    pe = float(np.sum(pi * (1 - pi)) / (q - 1))
+    return _chance_corrected("gwet_ac1", po, pe, n)
+
+
+def brennan_prediger(counts: Any, n_categories: int | None = None) -> Coefficient:
+    """Brennan & Prediger's (1981) coefficient: ``Pe = 1/q``; ``(Po − 1/q) / (1 − 1/q)``."""
+    c = _multi_check(counts)
+    q = c.shape[1] if n_categories is None else int(n_categories)
+    if q < 2 or q < c.shape[1]:
+        raise ValueError(f"need q >= 2 and at least as many categories as columns; got q={q}")
+    po, n = _multi_po(c)
+    return _chance_corrected("brennan_prediger", po, 1.0 / q, n)
+
+
+def conger_kappa(data: Any) -> Coefficient:
+    """Conger's (1980) κ, the multi-coder generalisation of Cohen's κ (irrCAC conventions).
+
+    ``data``: coders × units (NaN = missing). ``p_gk``: share of coder g's ratings in category
+    k; ``p̄_k`` its mean over the r coders; ``s²_kl = (sum_g p_gk p_gl − r p̄_k p̄_l)/(r − 1)``.
+    ``Pe = sum_k (p̄_k² − s²_kk / r)``; Po as :func:`percent_agreement`;
+    ``κ = (Po − Pe) / (1 − Pe)``.
+    """
+    d = _as_data(data)
+    r = d.shape[0]
+    if r < 2:
+        raise ValueError("Conger's kappa needs at least 2 coders")
+    counts, values = rating_counts(d)
+    c = _multi_check(counts)
+    po, n = _multi_po(c)
+    present = ~np.isnan(d)
+    per_coder = np.array([[np.sum(present[g] & (d[g] == v)) for v in values] for g in range(r)])
+    rated = per_coder.sum(axis=1)
+    if np.any(rated == 0):
+        raise ValueError("every coder must rate at least one unit")
+    p = per_coder / rated[:, None]
+    pbar = p.mean(axis=0)
+    s2_diag = (np.sum(p * p, axis=0) - r * pbar * pbar) / (r - 1)
+    pe = float(np.sum(pbar * pbar - s2_diag / r))
+    return _chance_corrected("conger_kappa", po, pe, n)
+
+
+# ---------------------------------------------------------------------------------------------
+# Project level
+# ---------------------------------------------------------------------------------------------
+
+
+def _known_coders(project: Any) -> set[str]:
+    known = set(project.coders())
+    progress = project.progress()
+    if len(progress):
+        known |= set(progress["coder"])
+    return known
+
+
+def _check_coders(project: Any, coders: Sequence[str]) -> list[str]:
+    names = [str(c).strip() for c in coders if str(c).strip()]
+    if len(names) < 2:
+        raise QualkitError("agreement needs at least two coders (e.g. --coders ana,ben)")
+    if len(set(names)) != len(names):
+        raise QualkitError(f"a coder is named twice in {', '.join(names)}")
+    known = _known_coders(project)
+    for name in names:
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none yet"
+            raise ProjectError(f"unknown coder '{name}' (coders in this project: {listed})")
+    return names
+
+
+def shared_transcripts(
+    project: Any, coders: Sequence[str], transcripts: Sequence[str] | None = None
+) -> tuple[list[str], str]:
+    """The transcripts whose segments are the agreement units, and how they were chosen.
+
+    Returns ``(transcript ids, basis)``; basis is ``"given"`` (the caller's list),
+    ``"done"`` (every coder marked them done) or ``"coded"`` (no transcript is marked done by
+    every coder, so: transcripts where every coder coded at least one segment).
+    """
+    all_ids = (
+        list(project.transcript_ids())
+        if hasattr(project, "transcript_ids")
+        else list(project.progress(coders[0])["transcript"])
+    )
+    if transcripts is not None:
+        chosen = [str(t) for t in transcripts]
+        for t in chosen:
+            if t not in all_ids:
+                raise ProjectError(f"unknown transcript '{t}'")
+        if not chosen:
+            raise ProjectError("no transcripts given")
+        return chosen, "given"
+    done: set[str] | None = None
+    coded: set[str] | None = None
+    for coder in coders:
+        prog = project.progress(coder)
+        d = set(prog.loc[prog["done"], "transcript"])
+        k = set(prog.loc[prog["coded"] > 0, "transcript"])
+        done = d if done is None else done & d
+        coded = k if coded is None else coded & k
+    if done:
+        return [t for t in all_ids if t in done], "done"
+    if coded:
+        return [t for t in all_ids if t in coded], "coded"
+    raise ProjectError(
+        f"no shared units: no transcript is marked done (or coded) by all of {', '.join(coders)}"
+    )
+
+
+BASIS_NOTES = {
+    "given": "units: segments of the transcripts asked for",
+    "done": "units: segments of transcripts every coder marked done",
+    "coded": "units: no transcript is marked done by every coder, so segments of transcripts "
+    "where every coder coded at least one segment (uncoded segments count as 'no')",
+}
+
+
+def _units_and_layers(
+    project: Any, coders: Sequence[str], transcripts: Sequence[str] | None, level: str
+) -> tuple[Any, dict[str, dict[int, set[str]]], list[tuple[str, str]], list[str], str]:
+    """Units (segments frame), per coder {segment_id: codes (rolled up)}, rows, transcripts."""
+    if level not in ("code", "theme"):
+        raise QualkitError(f"level must be 'code' or 'theme', not '{level}'")
+    coders = _check_coders(project, coders)
+    chosen, basis = shared_transcripts(project, coders, transcripts)
+    segs = project.segments()
+    segs = segs[segs["transcript"].isin(chosen)].reset_index(drop=True)
+    if segs.empty:
+        raise ProjectError(f"no shared units: transcripts {', '.join(chosen)} have no segments")
+    unit_ids = set(int(s) for s in segs["segment_id"])
+    book = project.codebook
+    extra: list[str] = []
+    layers: dict[str, dict[int, set[str]]] = {}
+    for coder in coders:
+        frame = project.codings(coder)
+        layer: dict[int, set[str]] = {}
+        for sid, code in zip(frame["segment_id"], frame["code"], strict=True):
+            sid = int(sid)
+            if sid not in unit_ids:
+                continue
+            if level == "theme":
+                if code not in book:
+                    continue
+                code = book.theme_of(code)
+            elif code not in book and code not in extra:
+                extra.append(code)
+            layer.setdefault(sid, set()).add(code)
+        layers[coder] = layer
+    if level == "theme":
+        rows = [(c.id, c.name) for c in book.roots()]
+    else:
+        rows = [(cid, c.name) for cid, c in book.codes.items()] + [(x, "") for x in extra]
+    return segs, layers, rows, chosen, basis
+
+
+def _note(*coefs: Coefficient) -> str:
+    for c in coefs:
+        if c.reason:
+            return c.reason
+    return ""
+
+
+def agreement_table(
+    project: Any,
+    coders: Sequence[str],
+    transcripts: Sequence[str] | None = None,
+    level: Literal["code", "theme"] = "code",
+) -> pd.DataFrame:
+    """Agreement per code (or per theme) between coders on fixed units (segments).
+
+    Units: the non-interviewer segments of the transcripts every coder finished (see
+    :func:`shared_transcripts`; ``df.attrs["basis"]`` and ``df.attrs["note"]`` say which rule
+    applied, ``df.attrs["transcripts"]`` lists them). On each unit each coder says yes/no for
+    each code; at ``level="theme"`` a unit has a theme when it has the theme or any descendant.
+
+    Two coders — columns: code, name, n_units, both, only_a, only_b, neither,
+    percent_agreement, kappa (Cohen), alpha (Krippendorff nominal), ac1 (Gwet), note.
+    More coders — columns: code, name, n_units, all_yes, all_no, mixed, percent_agreement,
+    alpha, fleiss_kappa, ac1, note. ``note`` gives the reason for any NaN.
+    """
+    import pandas as pd
+
+    coders = _check_coders(project, coders)
+    segs, layers, rows, chosen, basis = _units_and_layers(project, coders, transcripts, level)
+    unit_ids = [int(s) for s in segs["segment_id"]]
+    n = len(unit_ids)
+    records = []
+    for code, name in rows:
+        yes = np.array(
+            [[code in layers[c].get(sid, ()) for sid in unit_ids] for c in coders], dtype=bool
+        )
+        if len(coders) == 2:
+            t = binary_table(yes[0], yes[1])
+            pa, k, a, ac1 = (
+                pair_percent_agreement(t),
+                cohen_kappa(t),
+                pair_krippendorff_alpha(t),
+                pair_gwet_ac1(t),
+            )
+            records.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "n_units": n,
+                    "both": int(t[0, 0]),
+                    "only_a": int(t[0, 1]),
+                    "only_b": int(t[1, 0]),
+                    "neither": int(t[1, 1]),
+                    "percent_agreement": pa.value,
+                    "kappa": k.value,
+                    "alpha": a.value,
+                    "ac1": ac1.value,
+                    "note": _note(k, a, ac1),
+                }
+            )
+        else:
+            n_yes = yes.sum(axis=0)
+            counts = np.stack([n_yes, len(coders) - n_yes], axis=1)
+            pa, a = percent_agreement(counts), alpha_from_counts(counts)
+            fk, ac1 = fleiss_kappa(counts), gwet_ac1(counts, n_categories=2)
+            records.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "n_units": n,
+                    "all_yes": int(np.sum(n_yes == len(coders))),
+                    "all_no": int(np.sum(n_yes == 0)),
+                    "mixed": int(np.sum((n_yes > 0) & (n_yes < len(coders)))),
+                    "percent_agreement": pa.value,
+                    "alpha": a.value,
+                    "fleiss_kappa": fk.value,
+                    "ac1": ac1.value,
+                    "note": _note(a, fk, ac1),
+                }
+            )
+    if len(coders) == 2:
+        columns = [
+            "code",
+            "name",
+            "n_units",
+            "both",
+            "only_a",
+            "only_b",
+            "neither",
+            "percent_agreement",
+            "kappa",
+            "alpha",
+            "ac1",
+            "note",
+        ]
+    else:
+        columns = [
+            "code",
+            "name",
+            "n_units",
+            "all_yes",
+            "all_no",
+            "mixed",
+            "percent_agreement",
+            "alpha",
+            "fleiss_kappa",
+            "ac1",
+            "note",
+        ]
+    frame = pd.DataFrame(records, columns=columns)
+    frame.attrs.update(
+        {
+            "coders": list(coders),
+            "level": level,
+            "transcripts": chosen,
+            "basis": basis,
+            "note": BASIS_NOTES[basis],
+            "n_units": n,
+        }
+    )
+    return frame
+
+
+def disagreements(
+    project: Any,
+    coder_a: str,
+    coder_b: str,
+    code: str | None = None,
+    transcripts: Sequence[str] | None = None,
+    level: Literal["code", "theme"] = "code",
+) -> pd.DataFrame:
+    """Units where two coders differ on a code, for adjudication.
+
+    Same units as :func:`agreement_table`. One row per (segment, code) where exactly one coder
+    applied the code: segment_id, transcript, text, code, coder_a_has, coder_b_has. ``code``
+    limits the list to one code (or theme at ``level="theme"``); unknown ids raise.
+    """
+    import pandas as pd
+
+    segs, layers, rows, chosen, basis = _units_and_layers(
+        project, [coder_a, coder_b], transcripts, level
+    )
+    if code is not None:
+        if code not in {r[0] for r in rows}:
+            what = "theme" if level == "theme" else "code"
+            raise ProjectError(f"unknown {what} '{code}'")
+        rows = [r for r in rows if r[0] == code]
+    order = {r[0]: i for i, r in enumerate(rows)}
+    records = []
+    for seg in segs.itertuples(index=False):
+        sid = int(seg.segment_id)
+        a = layers[coder_a].get(sid, set())
+        b = layers[coder_b].get(sid, set())
+        for c in sorted((a ^ b) & order.keys(), key=order.__getitem__):
+            records.append(
+                {
+                    "segment_id": sid,
+                    "transcript": seg.transcript,
+                    "text": seg.text,
+                    "code": c,
+                    "coder_a_has": c in a,
+                    "coder_b_has": c in b,
+                }
+            )
+    frame = pd.DataFrame(
+        records, columns=["segment_id", "transcript", "text", "code", "coder_a_has", "coder_b_has"]
+    )
+    frame.attrs.update(
+        {
+            "coders": [coder_a, coder_b],
+            "transcripts": chosen,
+            "basis": basis,
+            "note": BASIS_NOTES[basis],
+            "level": level,
+        }
+    )
+    return frame
+
+
+def adopt_consensus(
+    project: Any, segment_id: int, code_ids: Iterable[str], actor: str
+) -> dict[str, list[str]]:
+    """Make the ``consensus`` layer of one segment hold exactly ``code_ids``.
+
+    Codes missing from the layer are added with ``p.code(..., coder="consensus",
+    source="consensus", memo="adopted by <actor>")``; consensus codes not in ``code_ids`` are
+    removed with ``p.uncode``. Every id is checked before anything is written.
+    Returns ``{"added": [...], "removed": [...]}``.
+    """
+    actor = (actor or "").strip()
+    if not actor:
+        raise QualkitError("adopting a consensus needs the name of who decided (actor)")
+    wanted = list(dict.fromkeys(str(c) for c in code_ids))
+    book = project.codebook
+    for c in wanted:
+        book.get(c)  # CodebookError for an unknown code
+    current = set(project.codes_of(int(segment_id), CONSENSUS))
+    added = [c for c in wanted if c not in current]
+    removed = sorted(current - set(wanted))
+    for c in added:
+        project.code(int(segment_id), c, CONSENSUS, memo=f"adopted by {actor}", source="consensus")
+    for c in removed:
+        project.uncode(int(segment_id), c, CONSENSUS)
+    return {"added": added, "removed": removed}
