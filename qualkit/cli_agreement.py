@@ -194,7 +194,7 @@ def register(app: typer.Typer) -> None:
                 r.text,
             )
         console.print(table)
-        console.print(f"{len(frame)} disagreement(s). {frame.attrs['note']}.")
+        console.print(f"{len(frame)} disagreement(s). {frame.attrs['note'].capitalize()}.")
 
 
 def _print_table(frame: Any, names: list[str], level: str, formulas: list[str]) -> None:
@@ -238,7 +238,8 @@ def _print_table(frame: Any, names: list[str], level: str, formulas: list[str]) 
     for rec in frame.to_dict(orient="records"):
         table.add_row(*[_fmt(rec[key]) for _, key in cols])
     console.print(table)
-    console.print(f"{frame.attrs['note']}: {', '.join(frame.attrs['transcripts'])}.")
+    transcripts = ", ".join(frame.attrs["transcripts"])
+    console.print(f"Transcripts: {transcripts}. {frame.attrs['note'].capitalize()}.")
     console.print("Formulas:", style="bold")
     for line in formulas:
         console.print("  " + line, markup=False, highlight=False)
