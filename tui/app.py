@@ -183,6 +183,8 @@ class CodingScreen(Screen):
         self.engine = SuggestionEngine(project.root, coder) if suggestions else None
         self._cancel = threading.Event()
         self._codebook_problem: str | None = None
+        self._status_line = ""
+        self._suggestions_shown: object = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -418,7 +420,10 @@ class CodingScreen(Screen):
                     parts.append("done ✓")
         if self.blind:
             parts.append("blind")
-        self.query_one("#status", Static).update(" · ".join(parts))
+        line = " · ".join(parts)
+        if line != self._status_line:
+            self._status_line = line
+            self.query_one("#status", Static).update(line, layout=False)
 
     def _after_coding_change(self, index: int, had_codes: bool) -> None:
         """Refresh one segment, its transcript's progress and the status line."""
@@ -493,8 +498,11 @@ class CodingScreen(Screen):
     def _show_suggestions(self, note: str | None) -> None:
         panel = self.query_one("#suggestions", Static)
         if note is not None or not self.suggestions:
-            panel.update(Text(note or "…", style="dim"))
+            if self._suggestions_shown != note:
+                self._suggestions_shown = note
+                panel.update(Text(note or "…", style="dim"), layout=False)
             return
+        self._suggestions_shown = self.suggestions
         text = Text()
         for n, s in enumerate(self.suggestions, start=1):
             if n > 1:
@@ -508,7 +516,7 @@ class CodingScreen(Screen):
                 if len(reason) > 38:
                     reason = reason[:37] + "…"
                 text.append(f"\n  {reason}", style="dim italic")
-        panel.update(text)
+        panel.update(text, layout=False)
 
     def on_worker_state_changed(self, event: Any) -> None:
         pass

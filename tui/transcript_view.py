@@ -68,7 +68,8 @@ def contrast_text(color: str) -> str:
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "#ffffff"
 
 
-class TranscriptView(ScrollView, can_focus=True):
+class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
+    # No scrolling keys of its own: the coding screen's bindings move the cursor instead.
     """Segments of one transcript; the cursor is the current segment."""
 
     COMPONENT_CLASSES = {
