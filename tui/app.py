@@ -184,6 +184,7 @@ class CodingScreen(Screen):
         self._cancel = threading.Event()
         self._codebook_problem: str | None = None
         self._status_line = ""
+        self._suggestions_paused = False
         self._suggestions_shown: object = None
 
     # -- layout ------------------------------------------------------------------------------
@@ -451,6 +452,9 @@ class CodingScreen(Screen):
         if self.engine is None:
             self._show_suggestions("suggestions off")
             return
+        if self._suggestions_paused:
+            self._show_suggestions("suggestions paused (F5 resumes)")
+            return
         if item is None or item.is_interviewer:
             return
         self._cancel.clear()
@@ -475,7 +479,7 @@ class CodingScreen(Screen):
             return
         except (QualkitError, sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
             if "cancel" in str(exc).lower():
-                self.post_message(self.WorkFailed("suggestions", "suggestions cancelled (F5)"))
+                return  # Esc: the screen already says so
             else:
                 self.post_message(self.WorkFailed("suggestions", problem_text(exc)))
             return
@@ -511,15 +515,12 @@ class CodingScreen(Screen):
             text.append("● ", style=self._code_color(s.code_id) or "#888888")
             text.append(self._code_label(s.code_id))
             text.append(f" {s.score:.2f}", style="dim")
-            reason = describe_reason(getattr(s, "because", {}) or {})
+            reason = describe_reason(getattr(s, "because", {}) or {}) if n <= 3 else ""
             if reason:
                 if len(reason) > 38:
                     reason = reason[:37] + "…"
                 text.append(f"\n  {reason}", style="dim italic")
         panel.update(text, layout=False)
-
-    def on_worker_state_changed(self, event: Any) -> None:
-        pass
 
     # -- actions: moving ---------------------------------------------------------------------
 
@@ -754,14 +755,19 @@ class CodingScreen(Screen):
         self.notify(f"{entry.transcript} marked {'done' if done else 'not done'}.", timeout=2)
 
     def action_refresh_suggestions(self) -> None:
+        self._suggestions_paused = False
         if self.engine is None:
             self.engine = SuggestionEngine(self.project.root, self.coder)
         self.engine.mark_stale()
         self._request_suggestions()
 
     def action_cancel_work(self) -> None:
-        self._cancel.set()
-        self.workers.cancel_group(self, "suggest")
+        """Esc: stop the suggestion worker (what it embedded so far stays cached)."""
+        if any(w.group == "suggest" and w.is_running for w in self.workers):
+            self._cancel.set()
+            self.workers.cancel_group(self, "suggest")
+            self._suggestions_paused = True
+            self._show_suggestions("suggestions paused (F5 resumes)")
 
     def action_search(self) -> None:
         from qualkit.tui.screens import SearchScreen

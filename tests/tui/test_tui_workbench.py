@@ -320,3 +320,36 @@ async def test_help_and_command_palette(study: Path) -> None:
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert my_codes(project, current_id(app)) == ["impact"]
+
+
+async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) -> None:
+    from qualkit.tui import background
+
+    from qualkit.embed import Cancelled
+
+    started = []
+
+    def slow_suggest(self, segment_id, top_k, progress, cancel):
+        started.append(segment_id)
+        progress(0, 100)
+        if not cancel.wait(10):
+            raise AssertionError("the worker was never cancelled")
+        raise Cancelled("embedding cancelled after 0 of 100 new segments")
+
+    monkeypatch.setattr(background.SuggestionEngine, "suggest", slow_suggest)
+    project, app = open_app(study, suggestions=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        while not started:
+            await pilot.pause(0.05)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = str(app.screen.query_one("#suggestions").render())
+        assert "paused" in panel
+        await pilot.press("j")  # moving does not restart the work
+        await pilot.pause()
+        assert len(started) == 1
+        # the UI stayed usable throughout
+        await pilot.press("a")
+        assert my_codes(project, current_id(app)) == ["access"]
