@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_project
 from qualkit.tui.app import run_app
+from tui_project import make_project
 
 from qualkit.project import Project
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_project
 from qualkit.tui.app import CodingScreen, QualkitApp
 from qualkit.tui.transcript_view import TranscriptView
+from tui_project import CODEBOOK, make_project
 
 from qualkit.project import Project
 
@@ -266,13 +266,7 @@ async def test_codebook_edited_into_invalid_yaml_is_reported(study: Path) -> Non
         messages = [n.message for n in app._notifications]
         assert any("codebook.yaml" in m for m in messages)
         assert my_codes(project, sid) == []
-        (study / "codebook.yaml").write_text(
-            (Path(__file__).parent / "conftest.py")
-            .read_text()
-            .split('CODEBOOK = """\\\n')[1]
-            .split('"""')[0],
-            encoding="utf-8",
-        )
+        (study / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
         app.screen._watch_codebook()
         await pilot.press("a")
         assert my_codes(project, sid) == ["access"]
