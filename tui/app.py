@@ -71,10 +71,10 @@ class TranscriptList(OptionList):
 
     @staticmethod
     def prompt(entry: model.TranscriptEntry) -> Text:
-        text = Text(" ")
-        text.append("✓ " if entry.done else "  ", style="bold green")
+        text = Text(" ", no_wrap=True, overflow="ellipsis")
+        text.append("✓" if entry.done else " ", style="bold green")
+        text.append(f"{entry.percent:4.0f}% ", style="dim")
         text.append(entry.transcript)
-        text.append(f" {entry.percent:3.0f}%", style="dim")
         return text
 
     def update_entry(self, entry: model.TranscriptEntry) -> None:
@@ -458,6 +458,8 @@ class CodingScreen(Screen):
         if item is None or item.is_interviewer:
             return
         self._cancel.clear()
+        if not self.suggestions:
+            self._show_suggestions("computing suggestions … (Esc cancels)")
         self._suggest(item.segment_id)
 
     @work(thread=True, exclusive=True, group="suggest")
@@ -488,9 +490,7 @@ class CodingScreen(Screen):
 
     def on_coding_screen_suggestions_progressed(self, message: SuggestionsProgressed) -> None:
         if message.total:
-            self._show_suggestions(
-                f"embedding segments {message.done}/{message.total} … (Esc cancels)"
-            )
+            self._show_suggestions(f"embedding {message.done}/{message.total} … (Esc cancels)")
 
     def on_coding_screen_suggestions_computed(self, message: SuggestionsComputed) -> None:
         item = self.view.current
