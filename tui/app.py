@@ -782,6 +782,7 @@ class CodingScreen(Screen):
         from qualkit.tui.screens import TopicsScreen
 
         def chosen(hit: tuple[str, int] | None) -> None:
+            self._load_codebook()  # a topic may have become a code
             if hit is not None:
                 self.open_transcript(hit[0], hit[1])
 

@@ -126,8 +126,10 @@ def _topic_dict(topic: Any) -> dict:
             label += f"  ≈ {data['nearest_code']}"
     ids = [int(i) for i in data.get("segment_ids") or []]
     return {
+        "id": data.get("id"),
         "label": label,
         "size": int(data.get("size") or len(ids)),
         "segment_ids": ids,
         "words": words,
+        "terms": words,
     }

@@ -132,6 +132,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
 
     BINDINGS = [
         Binding("escape", "close", "Cancel / close", id="topics-close"),
+        Binding("c", "topic_to_code", "Make a code from this topic", id="topic-to-code"),
     ]
     DEFAULT_CSS = """
     TopicsScreen #topics-status { height: auto; padding: 0 1; color: $text-muted; }
@@ -242,6 +243,30 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         if event.option.id:
             transcript, sid = event.option.id.split("\t")
             self.dismiss((transcript, int(sid)))
+
+    def action_topic_to_code(self) -> None:
+        listing = self.query_one("#topic-list", OptionList)
+        if self._running or listing.highlighted is None or not self.topics:
+            return
+        topic = self.topics[listing.highlighted]
+        if topic.get("id") == -1:
+            self.notify("Outliers are not a topic.", timeout=3)
+            return
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                from qualkit.topics import topic_to_code
+
+                code_id = topic_to_code(self.project, topic, name)
+            except (ImportError, QualkitError) as exc:
+                self.notify(str(exc), severity="error", timeout=8)
+                return
+            self.notify(f"Added code {code_id} with a draft definition to codebook.yaml.")
+
+        words = ", ".join(topic.get("words", [])[:3])
+        self.app.push_screen(NameScreen(f"Name for a new code from topic: {words}"), named)
 
     def action_close(self) -> None:
         if self._running:

@@ -347,3 +347,37 @@ async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) ->
         # the UI stayed usable throughout
         await pilot.press("a")
         assert my_codes(project, current_id(app)) == ["access"]
+
+
+async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
+    from qualkit.tui import screens
+
+    with Project.open(study) as p:
+        ids = p.segments("p1")["segment_id"].tolist()
+
+    def fake_topics(root, progress, cancel):
+        return [
+            {
+                "id": 0,
+                "label": "wait, weeks",
+                "size": 2,
+                "segment_ids": ids[:2],
+                "words": ["wait", "weeks"],
+                "terms": ["wait", "weeks"],
+            }
+        ]
+
+    monkeypatch.setattr(screens, "compute_topics", fake_topics)
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c", *"Long waits", "enter")
+        await pilot.pause()
+        code = project.codebook.get("long-waits")
+        assert "wait, weeks" in code.description
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "long-waits" in app.screen.query_one("#codebook").nodes
