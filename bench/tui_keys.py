@@ -133,9 +133,9 @@ async def measure_qualkit(root: Path) -> dict[str, list[float]]:
         view.move_to(len(view.items) // 2)  # the middle of the transcript
         await pilot.pause()
         for round_ in range(40):
-            for key in ("j", "j", "k", "n", "p", "pagedown"):
+            for key in ("j", "j", "k", "n", "p", "pagedown", "n"):
                 await timed("move", key)
-            await timed("code", "a")
+            await timed("code", "a")  # on a segment not yet coded (n went there)
             await timed("move", "n")
             await timed("code", "i")
             if round_ % 2:
