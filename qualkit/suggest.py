@@ -297,8 +297,21 @@ class SegmentTable:
     row_of: dict[int, int]  # segment_id -> row
 
 
-def build_segment_table(project, embedder: Embedder, progress=None, cancel=None) -> SegmentTable:
+def build_segment_table(
+    project, embedder: Embedder, progress=None, cancel=None, transcripts=None
+) -> SegmentTable:
+    """Embed (cached) and lay out the project's segments.
+
+    ``transcripts`` limits the table to those transcripts plus every transcript that holds a
+    coding (the exemplars). Scores of a segment depend only on its own row and on the
+    exemplars, so a limited table answers exactly as the full one does for the segments it
+    holds, after embedding a fraction of the project: the workbench uses it to show the
+    first suggestions for the open transcript at once.
+    """
     allseg = project.segments(include_interviewer=True)
+    if transcripts is not None:
+        wanted = set(transcripts) | set(exemplar_codings(project, None)["transcript"])
+        allseg = allseg[allseg["transcript"].isin(wanted)].reset_index(drop=True)
     emb_all = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=allseg)
     if len(allseg) == 0:
         raise ProjectError("the project has no segments yet: run qualkit ingest first")
@@ -364,13 +377,16 @@ class Suggester:
         coder: str | None = None,
         progress=None,
         cancel=None,
+        transcripts=None,
     ):
         self.project = project
         self.embedder = embedder or embedder_for(project)
         self.cfg = cfg or SuggestConfig()
         self.level = level
         self.coder = coder
-        self.table = build_segment_table(project, self.embedder, progress, cancel)
+        # None: every segment; else only these transcripts (and those holding exemplars).
+        self.transcripts = None if transcripts is None else set(transcripts)
+        self.table = build_segment_table(project, self.embedder, progress, cancel, transcripts)
         self.features = segment_features(
             self.table.emb, self.table.ctx, self.table.rel_pos, self.cfg
         )

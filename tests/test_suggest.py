@@ -174,3 +174,19 @@ def test_suggest_is_vectorised_and_fast(tmp_path):
     assert len(out) == len(ids)
     scores = np.array([[x.score for x in row] for row in out])
     assert (scores[:, 0] >= scores[:, 1]).all()
+
+
+def test_suggester_for_one_transcript_answers_as_the_full_one(tmp_path):
+    p = Project.open(write_ai_project(tmp_path, copies=2))
+    p.code(seg_id(p, "GP referred me"), "referral", "ana")  # an exemplar in p01-0
+    p.code(seg_id(p, "Case consultation helped"), "consultation", "ana")
+    full = Suggester(p, embedder=HashingEmbedder(), coder="ana")
+    scoped = Suggester(p, embedder=HashingEmbedder(), coder="ana", transcripts={"s02-1"})
+    # Only the open transcript and the transcripts holding exemplars are in the table.
+    assert set(scoped.table.frame["transcript"]) == {"s02-1", "p01-0", "s01-0"}
+    assert len(scoped.table.frame) < len(full.table.frame)
+    ids = p.segments("s02-1")["segment_id"].tolist()
+    for a, b in zip(full.suggest(ids, top_k=4), scoped.suggest(ids, top_k=4), strict=True):
+        assert [s.code_id for s in a] == [s.code_id for s in b]
+        assert np.allclose([s.score for s in a], [s.score for s in b], atol=1e-5)
+    p.close()

@@ -55,12 +55,25 @@ class SuggestionEngine:
         except ImportError as exc:
             raise Unavailable(f"suggestions unavailable: {exc}") from None
         with self._lock:
-            if self._suggester is None:
+            if self._project is None:
                 from qualkit.project import Project
 
                 self._project = Project.open(self.root)
+            known = self._suggester is not None and segment_id in self._suggester.table.row_of
+            if not known:
+                # Embed only the transcript being coded (plus the coded examples) before the
+                # first answer: seconds, not minutes, on a large project. Its scores are the
+                # same as with every transcript embedded.
+                transcript = self._project.segment(segment_id)["transcript"]
+                scope = {transcript}
+                if self._suggester is not None and self._suggester.transcripts is not None:
+                    scope |= self._suggester.transcripts
                 self._suggester = Suggester(
-                    self._project, coder=self.coder, progress=progress, cancel=cancel
+                    self._project,
+                    coder=self.coder,
+                    progress=progress,
+                    cancel=cancel,
+                    transcripts=scope,
                 )
                 self._stale = False
             elif self._stale:
