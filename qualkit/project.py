@@ -372,7 +372,12 @@ class Project:
             if coder is None or r["coder"] == coder
         ]
 
-    def codings(self, coder: str | None = None, include_removed: bool = False) -> pd.DataFrame:
+    def codings(
+        self,
+        coder: str | None = None,
+        include_removed: bool = False,
+        transcript: str | None = None,
+    ) -> pd.DataFrame:
         import pandas as pd
 
         columns = [
@@ -394,7 +399,7 @@ class Project:
             "orphaned",
             "text",
         ]
-        rows = [dict(r) for r in self.store.codings_rows(coder, include_removed)]
+        rows = [dict(r) for r in self.store.codings_rows(coder, include_removed, transcript)]
         frame = pd.DataFrame(rows, columns=columns)
         for flag in ("starred", "removed", "orphaned"):
             frame[flag] = frame[flag].astype(bool)

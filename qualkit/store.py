@@ -545,7 +545,12 @@ class Store:
             c.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*fields.values(), coding_id))
             self._log(c, coder, action, {"coding": coding_id, "before": before, "after": fields})
 
-    def codings_rows(self, coder: str | None = None, include_removed: bool = False) -> list:
+    def codings_rows(
+        self,
+        coder: str | None = None,
+        include_removed: bool = False,
+        transcript: str | None = None,
+    ) -> list:
         sql = (
             "SELECT c.id AS coding_id, c.segment_id, s.transcript_id AS transcript, "
             "t.participant_id AS participant, t.speaker, c.code_id AS code, c.coder, c.created, "
@@ -557,6 +562,9 @@ class Store:
         if coder is not None:
             sql += "AND c.coder = ? "
             args.append(coder)
+        if transcript is not None:
+            sql += "AND s.transcript_id = ? "
+            args.append(transcript)
         if not include_removed:
             sql += "AND c.removed = 0 "
         sql += "ORDER BY s.transcript_id, s.position, c.id"
@@ -568,6 +576,15 @@ class Store:
             "WHERE segment_id = ? AND removed = 0 ORDER BY id",
             (segment_id,),
         ).fetchall()
+
+    def code_usage(self, coder: str | None = None) -> dict[str, int]:
+        """Live codings per code id (all coders, or one)."""
+        sql = "SELECT code_id, COUNT(*) FROM codings WHERE removed = 0"
+        args: tuple = ()
+        if coder is not None:
+            sql += " AND coder = ?"
+            args = (coder,)
+        return dict(self.conn.execute(sql + " GROUP BY code_id", args).fetchall())
 
     def coded_unit_counts(self) -> dict[tuple[str, str], int]:
         """(transcript, coder) -> number of live coding units with at least one code."""

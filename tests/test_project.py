@@ -83,6 +83,8 @@ def test_new_action_clears_redo_and_layers_are_separate(project: Project) -> Non
     assert project.codes_of(sid, "ben") == ["bonding"]  # ben's layer untouched by ana's undo
     frame = project.codings()
     assert set(frame.coder) == {"ana", "ben"}
+    assert project.codings(transcript="p2").empty
+    assert len(project.codings(transcript="p1")) == 3
 
 
 def test_coding_is_idempotent_and_validates_ids(project: Project) -> None:

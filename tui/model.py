@@ -119,9 +119,7 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
         )
         items.append(item)
         by_id[item.segment_id] = item
-    for c in project.store.codings_rows(coder if blind else None):
-        if c["transcript"] != transcript:
-            continue
+    for c in project.store.codings_rows(coder if blind else None, transcript=transcript):
         item = by_id.get(int(c["segment_id"]))
         if item is not None:
             item.chips.append(Chip(c["code"], c["coder"], bool(c["starred"]), c["memo"]))
@@ -138,10 +136,6 @@ def segment_chips(project: Project, segment_id: int, coder: str, blind: bool) ->
 
 def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Counter]:
     """(codings by this coder per code, codings by everyone per code)."""
-    mine: Counter = Counter()
-    everyone: Counter = Counter()
-    for r in project.store.codings_rows(coder if blind else None):
-        everyone[r["code"]] += 1
-        if r["coder"] == coder:
-            mine[r["code"]] += 1
+    mine = Counter(project.store.code_usage(coder))
+    everyone = mine if blind else Counter(project.store.code_usage())
     return mine, everyone
