@@ -84,7 +84,7 @@ def test_new_action_clears_redo_and_layers_are_separate(project: Project) -> Non
     frame = project.codings()
     assert set(frame.coder) == {"ana", "ben"}
     assert project.codings(transcript="p2").empty
-    assert len(project.codings(transcript="p1")) == 3
+    assert len(project.codings(transcript="p1")) == 2  # ana's undone coding is not live
 
 
 def test_coding_is_idempotent_and_validates_ids(project: Project) -> None:
