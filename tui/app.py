@@ -179,6 +179,10 @@ class CodingScreen(Screen):
         self.mine: dict = {}
         self.everyone: dict = {}
         self.suggestions: list = []
+        # Provenance: the segment whose suggestions are on screen, and the codes this coder
+        # applied to it during this visit (to log accepted and rejected suggestions).
+        self._suggested_for: int | None = None
+        self._applied_here: set[str] = set()
         self.suggestions_enabled = suggestions
         self.engine = SuggestionEngine(project.root, coder) if suggestions else None
         self._cancel = threading.Event()
@@ -396,8 +400,11 @@ class CodingScreen(Screen):
 
     @on(TranscriptView.CursorMoved)
     def _cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
+        self._log_rejected_suggestion()
         self._update_status()
         self.suggestions = []
+        self._suggested_for = None
+        self._applied_here = set()
         self._show_suggestions(None)
         # After the frame is drawn: moving never waits for the suggestion worker to start.
         self.call_after_refresh(self._request_suggestions)
@@ -497,7 +504,24 @@ class CodingScreen(Screen):
         if item is None or item.segment_id != message.segment_id:
             return
         self.suggestions = message.suggestions
+        self._suggested_for = message.segment_id
         self._show_suggestions(None if message.suggestions else "no suggestions")
+
+    def _log_rejected_suggestion(self) -> None:
+        """Leaving a segment the coder coded in this visit without taking the first
+        suggestion: log that suggestion as rejected (the audit trail of how often suggestions
+        were right, per code)."""
+        if self._suggested_for is None or not self._applied_here or not self.suggestions:
+            return
+        top = self.suggestions[0]
+        if top.code_id in self._applied_here:
+            return
+        segment_id = self._suggested_for
+        self.attempt(
+            lambda: self.project.store.record_suggestion(
+                self.coder, segment_id, top.code_id, float(top.score), 1, False
+            )
+        )
 
     def _show_suggestions(self, note: str | None) -> None:
         panel = self.query_one("#suggestions", Static)
@@ -575,12 +599,20 @@ class CodingScreen(Screen):
         )
         if result is None:
             return False
-        if source == "suggestion":
+        if source != "suggestion" and item.segment_id == self._suggested_for:
+            # Chosen by key or picker, but it was on the list: the suggestion was right.
+            for n, suggestion in enumerate(self.suggestions, start=1):
+                if suggestion.code_id == code_id:
+                    rank, score = n, float(suggestion.score)
+                    break
+        if rank is not None:
             self.attempt(
                 lambda: self.project.store.record_suggestion(
                     self.coder, item.segment_id, code_id, score, rank, True
                 )
             )
+        if item.segment_id == self._suggested_for:
+            self._applied_here.add(code_id)
         self._count(code_id, 1)
         self._after_coding_change(index, had)
         return True

@@ -225,6 +225,36 @@ async def test_accepting_a_suggestion_records_provenance(study: Path) -> None:
         assert coding["source"].tolist() == ["suggestion"]
 
 
+async def test_coding_by_key_logs_suggestion_provenance(study: Path) -> None:
+    """A code applied by its key counts as an accepted suggestion when it was on the list;
+    leaving a segment coded without the first suggestion logs that one as rejected."""
+    project, app = open_app(study, suggestions=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        shown = [s.code_id for s in screen.suggestions]
+        top = shown[0]
+        key, code = ("i", "impact") if top != "impact" else ("a", "access")
+        sid = current_id(app)
+        await pilot.press(key)
+        await pilot.press("down")
+        await pilot.pause()
+        log = [dict(r) for r in project.store.suggestion_rows()]
+        rejected = [r for r in log if not r["accepted"]]
+        assert rejected == [
+            {**rejected[0], "segment_id": sid, "code_id": top, "rank": 1, "accepted": 0}
+        ]
+        accepted = [r for r in log if r["accepted"]]
+        if code in shown:
+            assert accepted[0]["code_id"] == code
+            assert accepted[0]["rank"] == shown.index(code) + 1
+        else:
+            assert not accepted
+        assert project.codings("ana")["source"].tolist() == ["manual"]
+
+
 async def test_search_jumps_to_another_transcript(study: Path) -> None:
     project, app = open_app(study)
     async with app.run_test(size=SIZE) as pilot:
