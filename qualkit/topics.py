@@ -29,7 +29,11 @@ LAST_TOPICS = "topics-last.json"
 SPOKEN_STOP_WORDS = (
     "yeah yes okay ok um uh erm mm hmm like just really know think thing things lot lots "
     "sort kind bit actually basically im ive id youre theyre thats dont didnt doesnt isnt "
-    "cant wont wasnt arent couldnt wouldnt shouldnt lets gonna wanna got get thank thanks"
+    "cant wont wasnt arent couldnt wouldnt shouldnt lets gonna wanna got get thank thanks "
+    # what is left of contractions once the apostrophe splits a word (didn't -> didn, t)
+    "didn doesn don isn aren wasn weren couldn wouldn shouldn hasn haven hadn ve ll "
+    # transcribers' marks: [laughs], [inaudible], [crosstalk]
+    "laughs laughing laughter inaudible crosstalk pause sighs coughs unclear"
 ).split()
 
 
@@ -94,12 +98,17 @@ def cluster(
 
     stop = sorted(set(ENGLISH_STOP_WORDS) | set(SPOKEN_STOP_WORDS))
     vectorizer = CountVectorizer(stop_words=stop, min_df=2 if n >= 50 else 1,
-                                 ngram_range=(1, 1), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z'-]+\b")
+                                 # letters of any script (crèche, Zoë), two or more:
+                                 # "she's" gives the stop word "she", not "shes"
+                                 ngram_range=(1, 1), token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
     info: dict[str, Any] = {"min_topic_size": mts, "seed": seed}
 
     def fit(cluster_model) -> tuple[Any, np.ndarray]:
         tm = BERTopic(
             embedding_model=None,
+            # "english" makes BERTopic strip every non-ASCII character before counting terms
+            # (crèche -> crche); embeddings are passed in, so no model is chosen by language.
+            language="multilingual",
             umap_model=umap_model,
             hdbscan_model=cluster_model,
             vectorizer_model=vectorizer,
