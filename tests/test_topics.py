@@ -39,3 +39,19 @@ def test_too_few_segments(tmp_path):
     with pytest.raises(TopicsError, match="too few"):
         compute_topics(p, HashingEmbedder(), uncoded=True)
     p.close()
+
+
+def test_terms_keep_accented_words_and_drop_fragments(tmp_path):
+    root = write_ai_project(tmp_path, copies=4)
+    for path in (root / "transcripts").glob("s0*.txt"):
+        text = path.read_text("utf-8")
+        text = text.replace("training", "crèche training").replace("advice", "advice, didn't")
+        path.write_text(text, "utf-8")
+    p = Project.open(root)
+    p.ingest()
+    terms = {
+        term for t in compute_topics(p, HashingEmbedder(), seed=7)["topics"] for term in t.terms
+    }
+    assert "crèche" in terms and "crche" not in terms
+    assert not {"didn", "t"} & terms
+    p.close()
