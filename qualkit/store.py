@@ -327,6 +327,16 @@ class Store:
             (segment_id,),
         ).fetchone()
 
+    def transcript_participants(self) -> dict[str, list[str]]:
+        """Transcript id -> the participants who speak in it (first turn order)."""
+        found: dict[str, list[str]] = {}
+        for tid, pid in self.conn.execute(
+            "SELECT transcript_id, participant_id FROM turns WHERE participant_id IS NOT NULL "
+            "GROUP BY transcript_id, participant_id ORDER BY transcript_id, MIN(idx)"
+        ):
+            found.setdefault(tid, []).append(pid)
+        return found
+
     def turn_speakers(self, transcript_id: str) -> list[tuple[int, str, int | None]]:
         return [
             (r[0], r[1], r[2])

@@ -183,6 +183,8 @@ class CodingScreen(Screen):
         # applied to it during this visit (to log accepted and rejected suggestions).
         self._suggested_for: int | None = None
         self._applied_here: set[str] = set()
+        # The participant attribute the transcript list is grouped by (remembered per project).
+        self.group_by: str | None = project.store.get_meta("workbench.group_by")
         self.suggestions_enabled = suggestions
         self.engine = SuggestionEngine(project.root, coder) if suggestions else None
         self._cancel = threading.Event()
@@ -220,7 +222,7 @@ class CodingScreen(Screen):
         view.code_color = self._code_color
         view.code_label = self._code_label
         self._load_codebook()
-        self.entries = model.transcript_entries(self.project, self.coder)
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
         first = next((e.transcript for e in self.entries if not e.done), None)
         if first is None and self.entries:
             first = self.entries[0].transcript
@@ -377,11 +379,19 @@ class CodingScreen(Screen):
             return
         self.post_message(self.TranscriptsChecked(summary))
 
+    def group_transcripts_by(self, attribute: str) -> None:
+        """Group the transcript list by another participant attribute (remembered)."""
+        self.group_by = attribute
+        self.attempt(lambda: self.project.store.set_meta("workbench.group_by", attribute))
+        self.entries = model.transcript_entries(self.project, self.coder, attribute)
+        self.query_one(TranscriptList).show(self.entries, self.transcript)
+        self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
+
     def on_coding_screen_transcripts_checked(self, message: TranscriptsChecked) -> None:
         if message.summary is None:
             return
         self.notify(message.summary, title="transcripts updated")
-        self.entries = model.transcript_entries(self.project, self.coder)
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
         current = self.transcript
         if current is None and self.entries:
             current = self.entries[0].transcript

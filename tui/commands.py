@@ -42,6 +42,15 @@ class WorkbenchCommands(Provider):
                     "",
                     partial(screen.edit_memo, "code", code.id, f"Memo on code {code.name}"),
                 )
+        from qualkit.tui import model
+
+        people = screen.project.store.participants()
+        for attribute in model.attribute_names(people):
+            yield (
+                f"Group transcripts by: {attribute}",
+                "",
+                partial(screen.group_transcripts_by, attribute),
+            )
         for entry in screen.entries:
             yield (
                 f"Open transcript: {entry.transcript}",

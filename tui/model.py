@@ -66,28 +66,30 @@ def group_attribute(people: dict[str, dict[str, Any]]) -> str | None:
     return names[0] if names else None
 
 
-def transcript_entries(project: Project, coder: str) -> list[TranscriptEntry]:
-    """Transcripts with this coder's progress, grouped by a participant attribute."""
+def attribute_names(people: dict[str, dict[str, Any]]) -> list[str]:
+    """Participant attributes in file order (the choices for grouping transcripts)."""
+    names: list[str] = []
+    for attrs in people.values():
+        for name in attrs:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def transcript_entries(
+    project: Project, coder: str, attribute: str | None = None
+) -> list[TranscriptEntry]:
+    """Transcripts with this coder's progress, grouped by a participant attribute (by default
+    `group`, `role` or `service`, whichever the participants have)."""
     people = project.store.participants()
-    attribute = group_attribute(people)
+    if attribute not in attribute_names(people):
+        attribute = group_attribute(people)
     progress = {row.transcript: row for row in project.progress(coder).itertuples(index=False)}
-    folded = {pid.casefold(): pid for pid in people}
+    speakers = project.store.transcript_participants()
     entries = []
     for row in project.store.transcript_rows():
         tid = row["id"]
-        import json
-
-        metadata = json.loads(row["metadata"])
-        speakers = metadata.get("speakers") or {}
-        pids = []
-        if isinstance(speakers, dict):
-            for label, target in speakers.items():
-                target = str(target).strip()
-                if target.casefold() == "interviewer":
-                    continue
-                pid = folded.get(target.casefold()) or folded.get(str(label).casefold())
-                if pid:
-                    pids.append(pid)
+        pids = [p for p in speakers.get(tid, []) if p in people]
         values = sorted({str(people[p].get(attribute) or "") for p in pids if attribute} - {""})
         prog = progress.get(tid)
         entries.append(

@@ -346,6 +346,22 @@ async def test_help_and_command_palette(study: Path) -> None:
         assert my_codes(project, current_id(app)) == ["impact"]
 
 
+async def test_transcripts_can_be_grouped_by_another_attribute(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert {e.group for e in app.screen.entries} >= {"Parent"}
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"group transcripts by service")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        groups = {e.transcript: e.group for e in app.screen.entries}
+        assert groups["p1"] == "psychotherapy"
+    assert project.store.get_meta("workbench.group_by") == "service"
+
+
 async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) -> None:
     from qualkit.tui import background
 
