@@ -12,6 +12,7 @@ from qualkit import store as store_module
 from qualkit.errors import ProjectError
 from qualkit.project import Project
 from qualkit.store import Store
+from qualkit.store import schema as schema_module
 
 
 def test_connection_policy(tmp_path: Path) -> None:
@@ -35,9 +36,9 @@ def test_migration_takes_a_backup_first(tmp_path: Path, monkeypatch: pytest.Monk
         p.ingest()
         sid = int(p.segments().segment_id.iloc[0])
         p.code(sid, "referral", "ana")
-    migrations = {**store_module.MIGRATIONS, 2: "ALTER TABLE codings ADD COLUMN confidence REAL"}
-    monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    migrations = {**schema_module.MIGRATIONS, 2: "ALTER TABLE codings ADD COLUMN confidence REAL"}
+    monkeypatch.setattr(schema_module, "MIGRATIONS", migrations)
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", 2)
     with Project.open(tmp_path) as p:
         assert p.store.schema_version == 2
         assert len(p.codings("ana")) == 1

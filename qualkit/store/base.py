@@ -1,0 +1,150 @@
+"""The connection policy, transactions, migrations, backups and per-project meta values.
+
+Connection policy (DESIGN.md "Storage discipline"): foreign keys on, WAL journal,
+synchronous=FULL (a coding acknowledged to the user survives a kill -9 or power loss), a busy
+timeout of several seconds, and one short ``BEGIN IMMEDIATE ... COMMIT`` per user action.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from qualkit.errors import ProjectError
+from qualkit.store import schema
+
+BUSY_TIMEOUT_MS = 8000
+BACKUPS_KEPT = 10
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    """Slices small enough for SQLite's limit on bound parameters."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class StoreBase:
+    """An open project database; the table groups build on it."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        # The TUI's background workers share this connection: one writer at a time.
+        self._lock = threading.RLock()
+        if not self.path.exists() and not create:
+            raise ProjectError(f"{self.path}: no project database (run 'qualkit init')")
+        try:
+            self.conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+            self.conn.row_factory = sqlite3.Row
+            self._configure()
+            self._check_integrity()
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{self.path}: cannot open the project database: {exc}") from None
+
+    def _configure(self) -> None:
+        c = self.conn
+        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        c.execute("PRAGMA foreign_keys = ON")
+        mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise ProjectError(f"{self.path}: cannot switch the database to WAL mode ({mode})")
+        c.execute("PRAGMA synchronous = FULL")
+
+    def _check_integrity(self) -> None:
+        rows = self.conn.execute("PRAGMA quick_check").fetchall()
+        if rows and rows[0][0] != "ok":
+            detail = "; ".join(r[0] for r in rows[:3])
+            raise ProjectError(
+                f"{self.path}: the database failed its integrity check ({detail}); "
+                "restore the latest file from .qualkit/backups/"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; IMMEDIATE so a second writer waits instead of failing."""
+        with self._lock:
+            with self._immediate() as conn:
+                yield conn
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ProjectError(
+                    f"{self.path}: the database is locked by another program; try again"
+                ) from None
+            raise
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > schema.SCHEMA_VERSION:
+            raise ProjectError(
+                f"{self.path}: made by a newer qualkit (schema {version}); upgrade qualkit"
+            )
+        if version == schema.SCHEMA_VERSION:
+            return
+        if version > 0:
+            self.backup(reason=f"before-migration-{version}-to-{schema.SCHEMA_VERSION}")
+        for target in range(version + 1, schema.SCHEMA_VERSION + 1):
+            with self.transaction() as c:
+                for statement in schema.MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+                c.execute(f"PRAGMA user_version = {target}")
+
+    def backup(self, reason: str = "manual", keep: int = BACKUPS_KEPT) -> Path:
+        """Copy the database with SQLite's backup API (never a file copy) and rotate old ones."""
+        folder = self.path.parent / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = folder / f"project-{stamp}-{reason}.db"
+        dest = sqlite3.connect(target)
+        try:
+            self.conn.backup(dest)
+        finally:
+            dest.close()
+        backups = sorted(folder.glob("project-*.db"))
+        for old in backups[:-keep] if keep > 0 else []:
+            old.unlink()
+        return target
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )

@@ -1,0 +1,64 @@
+"""Derived data kept to save work: the embeddings cache and the suggestion feedback log."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+import numpy as np
+
+from qualkit.store.base import StoreBase, chunks, now
+
+
+class CacheTables(StoreBase):
+    def get_embeddings(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for chunk in chunks(list(dict.fromkeys(hashes)), 900):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? "
+                f"AND text_hash IN ({marks})",
+                (model_id, *chunk),
+            ):
+                found[r[0]] = np.frombuffer(r[1], dtype="<f4")
+        return found
+
+    def put_embeddings(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO embeddings(model_id, text_hash, dim, vector) "
+                "VALUES (?,?,?,?)",
+                [
+                    (model_id, h, int(v.shape[0]), np.asarray(v, dtype="<f4").tobytes())
+                    for h, v in vectors.items()
+                ],
+            )
+
+    def embedding_count(self, model_id: str | None = None) -> int:
+        if model_id is None:
+            return self.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
+        ).fetchone()[0]
+
+    def record_suggestion(
+        self,
+        coder: str,
+        segment_id: int,
+        code_id: str,
+        score: float | None,
+        rank: int | None,
+        accepted: bool,
+    ) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO suggestion_log(time, coder, segment_id, code_id, score, rank, "
+                "accepted) VALUES (?,?,?,?,?,?,?)",
+                (now(), coder, segment_id, code_id, score, rank, int(accepted)),
+            )
+
+    def suggestion_rows(self) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT time, coder, segment_id, code_id, score, rank, accepted "
+            "FROM suggestion_log ORDER BY id"
+        ).fetchall()

@@ -1,0 +1,60 @@
+"""The append-only event log: who changed what, when. Undo and redo read it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from qualkit.store.base import StoreBase, now
+
+# Event states: an action can be undone (0 -> 1) and redone (1 -> 0); a new action by the same
+# coder clears that coder's redo stack (1 -> 2). Actions that cannot be undone start at 2.
+DONE, UNDONE, CLEARED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    time: str
+    coder: str
+    action: str
+    payload: dict[str, Any]
+    state: int
+
+
+class EventLog(StoreBase):
+    def _log(
+        self, c: sqlite3.Connection, coder: str, action: str, payload: dict, state: int = DONE
+    ) -> int:
+        if state == DONE:
+            # A new undoable action ends the coder's redo stack.
+            c.execute(
+                "UPDATE events SET state = ? WHERE coder = ? AND state = ?",
+                (CLEARED, coder, UNDONE),
+            )
+        cur = c.execute(
+            "INSERT INTO events(time, coder, action, payload, state) VALUES (?,?,?,?,?)",
+            (now(), coder, action, json.dumps(payload), state),
+        )
+        return int(cur.lastrowid)
+
+    def log_event(self, actor: str, action: str, payload: dict[str, Any]) -> int:
+        """Record a change that is not undone through the log (e.g. a codebook edit)."""
+        with self.transaction() as c:
+            return self._log(c, actor, action, payload, state=CLEARED)
+
+    def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
+        sql = "SELECT * FROM events"
+        args: list[Any] = []
+        if coder is not None:
+            sql += " WHERE coder = ?"
+            args.append(coder)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            Event(r["id"], r["time"], r["coder"], r["action"], json.loads(r["payload"]), r["state"])
+            for r in self.conn.execute(sql, args)
+        ]

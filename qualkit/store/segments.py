@@ -1,0 +1,279 @@
+"""Participants, transcripts, turns and segments: read them, and write a planned ingest."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qualkit.errors import ProjectError
+from qualkit.store.base import chunks, now
+from qualkit.store.events import CLEARED, EventLog
+
+
+@dataclass
+class PlannedSegment:
+    turn: int
+    position: int
+    start: int
+    end: int
+    text: str
+    text_hash: str
+
+
+@dataclass
+class PlannedTranscript:
+    id: str
+    file: str
+    content_hash: str
+    ingest_key: str
+    kind: str
+    date: str | None
+    metadata: dict[str, Any]
+    text: str
+    # (idx, speaker, participant_id, is_interviewer, start, end, line, timestamp)
+    turns: list[tuple]
+    kept: dict[int, PlannedSegment]  # existing segment id -> its new place
+    added: list[PlannedSegment]
+    moved: dict[int, int]  # old segment id -> segment id that now holds its text
+    orphaned: list[int]
+    deleted: list[int]
+    respanned: dict[int, tuple[int | None, int | None]]
+
+
+@dataclass
+class IngestPlan:
+    participants: dict[str, dict[str, Any]] | None
+    transcripts: list[PlannedTranscript]
+    remapped_turns: dict[str, dict[int, tuple[str | None, bool]]]
+    missing: list[str]
+    ingest_key: str
+
+
+class SegmentTables(EventLog):
+    def participants(self) -> dict[str, dict[str, Any]]:
+        rows = self.conn.execute("SELECT id, attributes FROM participants ORDER BY id")
+        return {r["id"]: json.loads(r["attributes"]) for r in rows}
+
+    def transcript_rows(self) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT id, file, content_hash, ingest_key, kind, date, metadata, missing, ingested_at "
+            "FROM transcripts ORDER BY id"
+        ).fetchall()
+
+    def transcript_text(self, transcript_id: str) -> str:
+        row = self.conn.execute(
+            "SELECT text FROM transcripts WHERE id = ?", (transcript_id,)
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"unknown transcript '{transcript_id}'")
+        return row[0]
+
+    def live_segments(self, transcript_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT id, turn, position, start, end, text, text_hash FROM segments "
+            "WHERE transcript_id = ? AND orphaned = 0 ORDER BY position",
+            (transcript_id,),
+        ).fetchall()
+
+    def segment_rows(self, transcript_id: str | None = None) -> list[sqlite3.Row]:
+        sql = (
+            "SELECT s.id AS segment_id, s.transcript_id AS transcript, s.turn, s.position, "
+            "t.speaker, t.participant_id AS participant, COALESCE(t.is_interviewer, 0) "
+            "AS is_interviewer, s.start, s.end, s.text, s.text_hash, s.orphaned "
+            "FROM segments s LEFT JOIN turns t "
+            "ON t.transcript_id = s.transcript_id AND t.idx = s.turn "
+        )
+        if transcript_id is None:
+            sql += "ORDER BY s.transcript_id, s.orphaned, s.position, s.id"
+            return self.conn.execute(sql).fetchall()
+        sql += "WHERE s.transcript_id = ? ORDER BY s.orphaned, s.position, s.id"
+        return self.conn.execute(sql, (transcript_id,)).fetchall()
+
+    def segment_row(self, segment_id: int) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT s.id AS segment_id, s.transcript_id AS transcript, s.turn, s.position, "
+            "t.speaker, t.participant_id AS participant, COALESCE(t.is_interviewer, 0) "
+            "AS is_interviewer, s.start, s.end, s.text, s.text_hash, s.orphaned "
+            "FROM segments s LEFT JOIN turns t "
+            "ON t.transcript_id = s.transcript_id AND t.idx = s.turn WHERE s.id = ?",
+            (segment_id,),
+        ).fetchone()
+
+    def transcript_participants(self) -> dict[str, list[str]]:
+        """Transcript id -> the participants who speak in it (first turn order)."""
+        found: dict[str, list[str]] = {}
+        for tid, pid in self.conn.execute(
+            "SELECT transcript_id, participant_id FROM turns WHERE participant_id IS NOT NULL "
+            "GROUP BY transcript_id, participant_id ORDER BY transcript_id, MIN(idx)"
+        ):
+            found.setdefault(tid, []).append(pid)
+        return found
+
+    def turn_speakers(self, transcript_id: str) -> list[tuple[int, str, int | None]]:
+        return [
+            (r[0], r[1], r[2])
+            for r in self.conn.execute(
+                "SELECT idx, speaker, line FROM turns WHERE transcript_id = ? ORDER BY idx",
+                (transcript_id,),
+            )
+        ]
+
+    def codings_with_quotes(self, segment_ids: Sequence[int]) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        for chunk in chunks(list(segment_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            found.extend(
+                (r[0], r[1], r[2])
+                for r in self.conn.execute(
+                    f"SELECT id, segment_id, quote FROM codings WHERE quote IS NOT NULL "
+                    f"AND segment_id IN ({marks})",
+                    chunk,
+                )
+            )
+        return found
+
+    def segment_ids_with_references(self, segment_ids: Sequence[int]) -> set[int]:
+        """Segments that codings or memos point at: these are never deleted."""
+        referenced: set[int] = set()
+        for chunk in chunks(list(segment_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            referenced.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT segment_id FROM codings WHERE segment_id IN ({marks})", chunk
+                )
+            )
+            referenced.update(
+                int(r[0])
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT target FROM memos WHERE kind = 'segment' "
+                    f"AND target IN ({marks})",
+                    [str(s) for s in chunk],
+                )
+            )
+        return referenced
+
+    def write_ingest(self, plan: IngestPlan) -> None:
+        """Apply a fully validated ingest in ONE transaction: all of it or none of it."""
+        with self.transaction() as c:
+            if plan.participants is not None:
+                c.execute("DELETE FROM participants")
+                c.executemany(
+                    "INSERT INTO participants(id, attributes) VALUES (?, ?)",
+                    [(pid, json.dumps(attrs)) for pid, attrs in plan.participants.items()],
+                )
+            for tid, mapping in plan.remapped_turns.items():
+                c.executemany(
+                    "UPDATE turns SET participant_id = ?, is_interviewer = ? "
+                    "WHERE transcript_id = ? AND idx = ?",
+                    [(pid, int(inter), tid, idx) for idx, (pid, inter) in mapping.items()],
+                )
+                c.execute(
+                    "UPDATE transcripts SET ingest_key = ? WHERE id = ?", (plan.ingest_key, tid)
+                )
+            for t in plan.transcripts:
+                c.execute(
+                    "INSERT INTO transcripts(id, file, content_hash, ingest_key, kind, date, "
+                    "metadata, text, missing, ingested_at) VALUES (?,?,?,?,?,?,?,?,0,?) "
+                    "ON CONFLICT(id) DO UPDATE SET file = excluded.file, "
+                    "content_hash = excluded.content_hash, ingest_key = excluded.ingest_key, "
+                    "kind = excluded.kind, date = excluded.date, metadata = excluded.metadata, "
+                    "text = excluded.text, missing = 0, ingested_at = excluded.ingested_at",
+                    (
+                        t.id,
+                        t.file,
+                        t.content_hash,
+                        t.ingest_key,
+                        t.kind,
+                        t.date,
+                        json.dumps(t.metadata, default=str),
+                        t.text,
+                        now(),
+                    ),
+                )
+                c.execute("DELETE FROM turns WHERE transcript_id = ?", (t.id,))
+                c.executemany(
+                    "INSERT INTO turns(transcript_id, idx, speaker, participant_id, "
+                    "is_interviewer, start, end, line, timestamp) VALUES (?,?,?,?,?,?,?,?,?)",
+                    [(t.id, *turn) for turn in t.turns],
+                )
+                # Park live segments at negative positions so the new order can be written
+                # row by row without colliding.
+                c.execute(
+                    "UPDATE segments SET position = -1 - position "
+                    "WHERE transcript_id = ? AND orphaned = 0",
+                    (t.id,),
+                )
+                for seg_id, seg in t.kept.items():
+                    c.execute(
+                        "UPDATE segments SET turn = ?, position = ?, start = ?, end = ?, "
+                        "text = ?, text_hash = ?, orphaned = 0 WHERE id = ?",
+                        (
+                            seg.turn,
+                            seg.position,
+                            seg.start,
+                            seg.end,
+                            seg.text,
+                            seg.text_hash,
+                            seg_id,
+                        ),
+                    )
+                c.executemany(
+                    "INSERT INTO segments(transcript_id, turn, position, start, end, text, "
+                    "text_hash) VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (t.id, s.turn, s.position, s.start, s.end, s.text, s.text_hash)
+                        for s in t.added
+                    ],
+                )
+                for old_id, new_id in t.moved.items():
+                    self._move_references(c, old_id, new_id)
+                for seg_id in t.orphaned:
+                    c.execute(
+                        "UPDATE segments SET orphaned = 1, turn = NULL, position = NULL "
+                        "WHERE id = ?",
+                        (seg_id,),
+                    )
+                c.executemany("DELETE FROM segments WHERE id = ?", [(s,) for s in t.deleted])
+                for coding_id, span in t.respanned.items():
+                    c.execute(
+                        "UPDATE codings SET span_start = ?, span_end = ? WHERE id = ?",
+                        (*span, coding_id),
+                    )
+            for tid in plan.missing:
+                c.execute("UPDATE transcripts SET missing = 1 WHERE id = ?", (tid,))
+            if plan.transcripts or plan.missing:
+                self._log(
+                    c,
+                    "system",
+                    "ingest",
+                    {
+                        "transcripts": [t.id for t in plan.transcripts],
+                        "missing": plan.missing,
+                        "orphaned": sum(len(t.orphaned) for t in plan.transcripts),
+                    },
+                    state=CLEARED,
+                )
+
+    def _move_references(self, c: sqlite3.Connection, old_id: int, new_id: int) -> None:
+        """Point codings and memos of a segment whose text now lies in another segment there."""
+        for row in c.execute(
+            "SELECT id, code_id, coder FROM codings WHERE segment_id = ? AND removed = 0",
+            (old_id,),
+        ).fetchall():
+            clash = c.execute(
+                "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ? "
+                "AND removed = 0",
+                (new_id, row["code_id"], row["coder"]),
+            ).fetchone()
+            if clash:
+                c.execute("UPDATE codings SET removed = 1 WHERE id = ?", (row["id"],))
+        c.execute("UPDATE codings SET segment_id = ? WHERE segment_id = ?", (new_id, old_id))
+        c.execute(
+            "UPDATE OR IGNORE memos SET target = ? WHERE kind = 'segment' AND target = ?",
+            (str(new_id), str(old_id)),
+        )
+        c.execute("DELETE FROM segments WHERE id = ?", (old_id,))

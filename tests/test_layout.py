@@ -1,0 +1,52 @@
+"""Layering and packaging rules that a refactor could silently break."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+
+from projects import REPO
+
+CORE_MODULES = [
+    "qualkit",
+    "qualkit.project",
+    "qualkit.cli",
+    "qualkit.store",
+    "qualkit.ingest",
+    "qualkit.codebook",
+    "qualkit.transcripts",
+    "qualkit.suggest",
+    "qualkit.embed",
+    "qualkit.topics",
+    "qualkit.evaluate",
+    "qualkit.agreement",
+]
+HEAVY = ["textual", "torch", "sentence_transformers", "bertopic", "spacy", "umap", "docx"]
+
+
+def test_core_never_imports_textual_or_heavy_libraries_at_import_time() -> None:
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {CORE_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    assert json.loads(out) == []
+
+
+def test_every_package_folder_is_packaged() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packaged = set(config["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "qualkit").rglob("__init__.py")
+    } | {
+        "qualkit.tui" + "".join("." + part for part in init.parent.relative_to(REPO / "tui").parts)
+        for init in (REPO / "tui").rglob("__init__.py")
+    }
+    assert found == packaged, f"pyproject packages {sorted(packaged)} != folders {sorted(found)}"
