@@ -16,7 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 class WorkbenchCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, object]]:
-        from qualkit.tui.app import CodingScreen
+        from qualkit.tui.coding_screen import CodingScreen
 
         screen = self.screen
         app = self.app

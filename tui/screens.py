@@ -8,6 +8,8 @@ from typing import Any
 
 from qualkit.tui.background import compute_topics
 from qualkit.tui.dialogs import CodePicker, PickerChoice
+from qualkit.tui.messages import Progressed
+from qualkit.tui.widgets import add_codes
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -146,14 +148,8 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             super().__init__()
             self.topics = topics
 
-    class TopicsProgressed(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, TopicsScreen.TopicsProgressed)
+    class TopicsProgressed(Progressed):
+        """Steps of the topic model done so far."""
 
     class TopicsFailed(Message):
         def __init__(self, message: str) -> None:
@@ -385,23 +381,15 @@ class CodebookEditor(Screen[None]):
         tree.root.expand()
         if book is None:
             return
-        nodes: dict[str, Any] = {}
 
-        def add(parent: Any, code: Any) -> None:
-            label = Text("● ", style=code.color or "#888888")
-            label.append(code.name)
+        def label(code: Any) -> Text:
+            text = Text("● ", style=code.color or "#888888")
+            text.append(code.name)
             if code.key:
-                label.append(f" [{code.key}]", style="bold")
-            if code.children:
-                node = parent.add(label, data=code.id, expand=True)
-                for child in code.children:
-                    add(node, book.codes[child])
-            else:
-                node = parent.add_leaf(label, data=code.id)
-            nodes[code.id] = node
+                text.append(f" [{code.key}]", style="bold")
+            return text
 
-        for code in book.roots():
-            add(tree.root, code)
+        nodes = add_codes(tree.root, book, label)
         target = select if select in nodes else (next(iter(nodes)) if nodes else None)
         if target is not None:
             tree.move_cursor(nodes[target])

@@ -1,0 +1,289 @@
+"""What the coding screen's keys do: moving, coding, memos, and opening the other screens.
+
+The keys, descriptions and ids are declared once in actions.py; these are the methods they run.
+`CodingActions` is mixed into `CodingScreen` and works on its state and helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from qualkit.tui import model
+from qualkit.tui.dialogs import CodePicker, MemoScreen, PickerChoice
+from qualkit.tui.widgets import CodebookTree, TranscriptList
+
+
+class CodingActions:
+    """The key-bound actions of `CodingScreen` (a mixin: `self` is the screen)."""
+
+    # -- actions: moving ---------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        view = self.view
+        view.move_to(view.cursor + step)
+
+    def action_page(self, step: int) -> None:
+        view = self.view
+        per_page = max(1, view.size.height // 4)
+        view.move_to(view.cursor + step * per_page)
+
+    def action_jump_end(self, end: int) -> None:
+        view = self.view
+        view.move_to(len(view.items) - 1 if end else 0)
+
+    def action_uncoded(self, step: int) -> None:
+        view = self.view
+        found = view.find(lambda s: not s.is_interviewer and not s.codes_by(self.coder), step)
+        if found is None:
+            where = "after" if step > 0 else "before"
+            self.notify(f"No segment {where} this one that you have not coded.", timeout=3)
+            return
+        view.move_to(found)
+
+    def action_transcript(self, step: int) -> None:
+        ids = [e.transcript for e in self.entries]
+        if not ids:
+            return
+        index = ids.index(self.transcript) if self.transcript in ids else -1
+        self.open_transcript(ids[(index + step) % len(ids)])
+
+    def action_focus(self, which: str) -> None:
+        self.query_one(f"#{which}").focus()
+
+    # -- actions: coding ---------------------------------------------------------------------
+
+    def apply_code(
+        self, code_id: str, source: str = "manual", rank: int | None = None, score: Any = None
+    ) -> bool:
+        view = self.view
+        item = view.current
+        if item is None:
+            return False
+        index = view.cursor
+        had = bool(item.codes_by(self.coder))
+        if code_id in item.codes_by(self.coder):
+            self.notify(f"Already coded {self._code_label(code_id)}.", timeout=2)
+            return False
+        result = self.guard(
+            lambda: self.project.code(item.segment_id, code_id, self.coder, source=source)
+        )
+        if result is None:
+            return False
+        if source != "suggestion" and item.segment_id == self._suggested_for:
+            # Chosen by key or picker, but it was on the list: the suggestion was right.
+            for n, suggestion in enumerate(self.suggestions, start=1):
+                if suggestion.code_id == code_id:
+                    rank, score = n, float(suggestion.score)
+                    break
+        if rank is not None:
+            self.attempt(
+                lambda: self.project.store.record_suggestion(
+                    self.coder, item.segment_id, code_id, score, rank, True
+                )
+            )
+        if item.segment_id == self._suggested_for:
+            self._applied_here.add(code_id)
+        self._count(code_id, 1)
+        self._after_coding_change(index, had)
+        return True
+
+    def on_key(self, event: Any) -> None:
+        """A code's own key (from codebook.yaml) applies it."""
+        char = event.character
+        if not char or len(char) != 1 or self.book is None or not char.isprintable():
+            return
+        code = self.book.by_key(char)
+        if code is not None:
+            event.stop()
+            event.prevent_default()
+            self.apply_code(code.id)
+
+    def action_accept(self, n: int) -> None:
+        if len(self.suggestions) < n:
+            self.notify(f"No suggestion {n}.", timeout=2)
+            return
+        s = self.suggestions[n - 1]
+        self.apply_code(s.code_id, source="suggestion", rank=n, score=float(s.score))
+
+    def action_code_picker(self) -> None:
+        if self.view.current is None:
+            return
+
+        def chosen(choice: PickerChoice | None) -> None:
+            if choice is None:
+                return
+            code_id = choice.code_id
+            if code_id is None:
+                code_id = self.guard(lambda: self.project.add_code(choice.name), "new code")
+                if code_id is None:
+                    return
+                self._load_codebook()
+                self.notify(f"Added code “{choice.name}” to codebook.yaml.", timeout=3)
+            self.apply_code(code_id)
+
+        self.app.push_screen(CodePicker(self.codes_for_picker()), chosen)
+
+    def _choose_own_code(self, title: str, then: Callable[[str], None]) -> None:
+        item = self.view.current
+        if item is None:
+            return
+        mine = item.codes_by(self.coder)
+        if not mine:
+            self.notify("You have not coded this segment.", timeout=2)
+        elif len(mine) == 1:
+            then(mine[0])
+        else:
+            known = self.codes_for_picker(only=mine)
+            known_ids = {c[0] for c in known}
+            known += [(c, c, c) for c in mine if c not in known_ids]
+
+            def chosen(choice: PickerChoice | None) -> None:
+                if choice is not None and choice.code_id:
+                    then(choice.code_id)
+
+            self.app.push_screen(CodePicker(known, title, allow_create=False), chosen)
+
+    def action_remove_code(self) -> None:
+        view = self.view
+
+        def remove(code_id: str) -> None:
+            item = view.current
+            if item is None:
+                return
+            index = view.cursor
+            if not self.attempt(lambda: self.project.uncode(item.segment_id, code_id, self.coder)):
+                return
+            self._count(code_id, -1)
+            self._after_coding_change(index, True)
+
+        self._choose_own_code("Remove which code?", remove)
+
+    def action_star(self) -> None:
+        view = self.view
+
+        def star(code_id: str) -> None:
+            item = view.current
+            if item is None:
+                return
+            chip = next(
+                (c for c in item.chips if c.code == code_id and c.coder == self.coder), None
+            )
+            starred = not (chip.starred if chip else False)
+            if not self.attempt(
+                lambda: self.project.star(item.segment_id, code_id, self.coder, starred)
+            ):
+                return
+            self._after_coding_change(view.cursor, True)
+            label = self._code_label(code_id)
+            self.notify(f"{'Starred' if starred else 'Unstarred'} as a quote for {label}.")
+
+        self._choose_own_code("Star which coding?", star)
+
+    def _undo_redo(self, redo: bool) -> None:
+        fn = self.project.redo if redo else self.project.undo
+        event = self.guard(lambda: fn(self.coder))
+        word = "Redo" if redo else "Undo"
+        if event is None:
+            self.notify(f"Nothing to {word.lower()}.", timeout=2)
+            return
+        self._refresh_after_event(event)
+        self.notify(f"{word}: {event.action}", timeout=2)
+
+    def _refresh_after_event(self, event: Any) -> None:
+        payload = event.payload or {}
+        coding_ids = list(payload.get("codings") or [])
+        if "coding" in payload:
+            coding_ids.append(payload["coding"])
+        segment_ids = set()
+        for cid in coding_ids:
+            row = self.project.store.coding(int(cid))
+            if row is not None:
+                segment_ids.add(int(row["segment_id"]))
+        view = self.view
+        moved = False
+        for index, item in enumerate(view.items):
+            if item.segment_id in segment_ids:
+                had = bool(item.codes_by(self.coder))
+                self._after_coding_change(index, had)
+                if not moved:
+                    view.move_to(index)
+                    moved = True
+        mine, everyone = model.code_counts(self.project, self.coder, self.blind)
+        self.mine, self.everyone = dict(mine), dict(everyone)
+        if self.book is not None:
+            tree = self.query_one(CodebookTree)
+            for code in self.book.codes.values():
+                tree.update_code(code, self.mine, self.everyone, self.blind)
+
+    def action_undo(self) -> None:
+        self._undo_redo(False)
+
+    def action_redo(self) -> None:
+        self._undo_redo(True)
+
+    def action_memo(self) -> None:
+        tree = self.query_one(CodebookTree)
+        if tree.has_focus and tree.cursor_node is not None and tree.cursor_node.data:
+            code_id = tree.cursor_node.data
+            self.edit_memo("code", code_id, f"Memo on code {self._code_label(code_id)}")
+            return
+        item = self.view.current
+        if item is None:
+            return
+        self.edit_memo("segment", item.segment_id, f"Memo on segment #{item.segment_id}")
+
+    def edit_memo(self, kind: str, target: Any, title: str) -> None:
+        text = self.guard(lambda: self.project.memo(kind, target, self.coder)) or ""
+
+        def saved(new: str | None) -> None:
+            if new is None or new == text:
+                return
+            if not self.attempt(lambda: self.project.set_memo(kind, target, self.coder, new)):
+                return
+            self.notify("Memo saved.", timeout=2)
+
+        self.app.push_screen(MemoScreen(title, text), saved)
+
+    def action_toggle_done(self) -> None:
+        entry = self._entry(self.transcript or "")
+        if entry is None:
+            return
+        done = not entry.done
+        if not self.attempt(lambda: self.project.mark_done(entry.transcript, self.coder, done)):
+            return
+        entry.done = done
+        self.query_one(TranscriptList).update_entry(entry)
+        self._update_status()
+        self.notify(f"{entry.transcript} marked {'done' if done else 'not done'}.", timeout=2)
+
+    # -- actions: other screens --------------------------------------------------------------
+
+    def action_search(self) -> None:
+        from qualkit.tui.screens import SearchScreen
+
+        def found(hit: tuple[str, int] | None) -> None:
+            if hit is not None:
+                self.open_transcript(hit[0], hit[1])
+
+        self.app.push_screen(SearchScreen(self.project, self.coder, self.blind), found)
+
+    def action_topics(self) -> None:
+        from qualkit.tui.screens import TopicsScreen
+
+        def chosen(hit: tuple[str, int] | None) -> None:
+            self._load_codebook()  # a topic may have become a code
+            if hit is not None:
+                self.open_transcript(hit[0], hit[1])
+
+        self.app.push_screen(TopicsScreen(self.project), chosen)
+
+    def action_codebook_editor(self) -> None:
+        from qualkit.tui.screens import CodebookEditor
+
+        def closed(_: Any) -> None:
+            self._load_codebook()
+            if self.engine is not None:
+                self.engine.mark_stale()
+
+        self.app.push_screen(CodebookEditor(self.project, self.coder), closed)

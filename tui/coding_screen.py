@@ -1,0 +1,485 @@
+"""The coding screen: transcripts | transcript | codebook, suggestions, status.
+
+Every action is committed by the core the moment it is taken; the screen then updates only
+what that action changed. Background work (ingest check, suggestions) runs in thread workers
+that never touch widgets: they post messages, and handlers here own every change. What each
+key does is in coding_actions.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from qualkit.tui import model
+from qualkit.tui.actions import CODING_ACTIONS, bindings
+from qualkit.tui.background import SuggestionEngine, Unavailable, check_transcripts
+from qualkit.tui.coding_actions import CodingActions
+from qualkit.tui.dialogs import MessageScreen
+from qualkit.tui.messages import Progressed
+from qualkit.tui.problems import problem_text
+from qualkit.tui.transcript_view import TranscriptView
+from qualkit.tui.widgets import CodebookTree, SuggestionsPanel, TranscriptList
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static, Tree
+from textual.worker import get_current_worker
+
+from qualkit.errors import QualkitError
+
+T = TypeVar("T")
+
+
+class CodingScreen(CodingActions, Screen):
+    """Transcripts | transcript | codebook, suggestions, status."""
+
+    BINDINGS = [
+        *bindings(CODING_ACTIONS),
+        Binding("escape", "cancel_work", "Cancel", show=False, id="cancel-work"),
+    ]
+
+    class TranscriptsChecked(Message):
+        def __init__(self, summary: str | None) -> None:
+            super().__init__()
+            self.summary = summary
+
+    class SuggestionsComputed(Message):
+        def __init__(self, segment_id: int, suggestions: list) -> None:
+            super().__init__()
+            self.segment_id = segment_id
+            self.suggestions = suggestions
+
+    class SuggestionsProgressed(Progressed):
+        """Segments embedded so far while suggestions are computed."""
+
+    class WorkFailed(Message):
+        def __init__(self, what: str, message: str, dialog: bool = False) -> None:
+            super().__init__()
+            self.what = what
+            self.message = message
+            self.dialog = dialog
+
+    def __init__(self, project: Any, coder: str, suggestions: bool = True) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.blind = bool(getattr(project.settings, "blind", False))
+        self.entries: list[model.TranscriptEntry] = []
+        self.transcript: str | None = None
+        self.book: Any = None
+        self.mine: dict = {}
+        self.everyone: dict = {}
+        self.suggestions: list = []
+        # Provenance: the segment whose suggestions are on screen, and the codes this coder
+        # applied to it during this visit (to log accepted and rejected suggestions).
+        self._suggested_for: int | None = None
+        self._applied_here: set[str] = set()
+        # The participant attribute the transcript list is grouped by (remembered per project).
+        self.group_by: str | None = project.store.get_meta("workbench.group_by")
+        self.suggestions_enabled = suggestions
+        self.engine = SuggestionEngine(project.root, coder) if suggestions else None
+        self._cancel = threading.Event()
+        self._codebook_problem: str | None = None
+        self._status_line = ""
+        self._suggestions_paused = False
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield Static("Transcripts", classes="panel-title")
+                yield TranscriptList(id="transcripts")
+            yield TranscriptView(id="view")
+            with Vertical(id="right"):
+                yield Static("Codebook  (mine/all)", classes="panel-title", id="codebook-title")
+                yield CodebookTree("codes", id="codebook")
+                yield Static("", id="code-info")
+                yield Static("Suggestions", classes="panel-title")
+                yield SuggestionsPanel("", id="suggestions")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"qualkit · {self.project.root.name}"
+        self.sub_title = f"coder: {self.coder}" + (" · blind" if self.blind else "")
+        tree = self.query_one(CodebookTree)
+        tree.show_root = False
+        tree.guide_depth = 2
+        view = self.query_one(TranscriptView)
+        view.coder = self.coder
+        view.code_color = self._code_color
+        view.code_label = self._code_label
+        self._load_codebook()
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
+        first = next((e.transcript for e in self.entries if not e.done), None)
+        if first is None and self.entries:
+            first = self.entries[0].transcript
+        self.query_one(TranscriptList).show(self.entries, first)
+        if first:
+            self.open_transcript(first)
+        else:
+            view.empty_message = "No transcripts yet: reading transcripts/ …"
+        view.focus()
+        self.set_interval(2.0, self._watch_codebook)
+        self.call_after_refresh(self._check_transcripts)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def guard(self, fn: Callable[[], T], what: str = "") -> T | None:
+        """Run a core call; a failure becomes a one-line notification, never a traceback."""
+        try:
+            return fn()
+        except (QualkitError, sqlite3.Error, OSError) as exc:
+            message = problem_text(exc)
+            self.notify(f"{what}: {message}" if what else message, severity="error", timeout=8)
+            return None
+
+    def attempt(self, fn: Callable[[], Any], what: str = "") -> bool:
+        """Like guard, for calls that return nothing: True when it worked."""
+        done: list[bool] = []
+        self.guard(lambda: (fn(), done.append(True)), what)
+        return bool(done)
+
+    def _code_color(self, code_id: str) -> str | None:
+        book = self.book
+        if book is not None and code_id in book:
+            code = book.codes[code_id]
+            if code.color:
+                return code.color
+            for parent in book.ancestors(code_id):
+                if book.codes[parent].color:
+                    return book.codes[parent].color
+        return None
+
+    def _code_label(self, code_id: str) -> str:
+        book = self.book
+        if book is not None and code_id in book:
+            return book.codes[code_id].name
+        return code_id
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    def _entry(self, transcript: str) -> model.TranscriptEntry | None:
+        return next((e for e in self.entries if e.transcript == transcript), None)
+
+    # -- codebook ----------------------------------------------------------------------------
+
+    def _load_codebook(self) -> None:
+        try:
+            book = self.project.codebook
+        except QualkitError as exc:
+            message = str(exc)
+            if message != self._codebook_problem:
+                self._codebook_problem = message
+                self.notify(
+                    f"{message} — keeping the last good codebook; fix the file to go on",
+                    title="codebook.yaml",
+                    severity="error",
+                    timeout=12,
+                )
+            if self.book is None:
+                self.query_one("#code-info", Static).update(Text(message, style="red"))
+            return
+        self._codebook_problem = None
+        self.book = book
+        mine, everyone = model.code_counts(self.project, self.coder, self.blind)
+        self.mine, self.everyone = dict(mine), dict(everyone)
+        self.query_one(CodebookTree).show(book, self.mine, self.everyone, self.blind)
+        self.view.restyle()
+
+    def _watch_codebook(self) -> None:
+        book = self.book
+        try:
+            changed = book is None or book.changed_on_disk()
+        except OSError:
+            changed = True
+        if changed:
+            self._load_codebook()
+            if self.engine is not None and self._codebook_problem is None:
+                self.engine.mark_stale()
+
+    def _count(self, code_id: str, delta: int) -> None:
+        self.mine[code_id] = self.mine.get(code_id, 0) + delta
+        self.everyone[code_id] = self.everyone.get(code_id, 0) + delta
+        if self.book is not None and code_id in self.book:
+            self.query_one(CodebookTree).update_code(
+                self.book.codes[code_id], self.mine, self.everyone, self.blind
+            )
+
+    def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
+        book = self.book
+        if book is None:
+            return []
+        out = []
+        for code in book.codes.values():
+            if only is not None and code.id not in only:
+                continue
+            path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
+            label = f"{path} › {code.name}" if path else code.name
+            if code.key:
+                label += f"  [{code.key}]"
+            out.append((code.id, code.name, label))
+        return out
+
+    # -- transcripts -------------------------------------------------------------------------
+
+    def open_transcript(self, transcript: str, segment_id: int | None = None) -> None:
+        items = self.guard(
+            lambda: model.load_segments(self.project, transcript, self.coder, self.blind)
+        )
+        if items is None:
+            return
+        self.transcript = transcript
+        cursor = 0
+        if segment_id is not None:
+            cursor = next((i for i, s in enumerate(items) if s.segment_id == segment_id), 0)
+        else:
+            cursor = next(
+                (
+                    i
+                    for i, s in enumerate(items)
+                    if not s.is_interviewer and not s.codes_by(self.coder)
+                ),
+                0,
+            )
+        view = self.view
+        view.empty_message = "This transcript has no segments."
+        view.show(items, cursor)
+        self.query_one(TranscriptList).highlight_transcript(transcript)
+
+    @on(OptionList.OptionSelected, "#transcripts")
+    def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.open_transcript(event.option.id)
+            self.view.focus()
+
+    def _check_transcripts(self) -> None:
+        self._run_check_transcripts()
+
+    @work(thread=True, exclusive=True, group="ingest")
+    def _run_check_transcripts(self) -> None:
+        try:
+            summary = check_transcripts(self.project.root)
+        except (QualkitError, sqlite3.Error, OSError) as exc:
+            self.post_message(self.WorkFailed("transcripts", problem_text(exc)))
+            return
+        self.post_message(self.TranscriptsChecked(summary))
+
+    def group_transcripts_by(self, attribute: str) -> None:
+        """Group the transcript list by another participant attribute (remembered)."""
+        self.group_by = attribute
+        self.attempt(lambda: self.project.store.set_meta("workbench.group_by", attribute))
+        self.entries = model.transcript_entries(self.project, self.coder, attribute)
+        self.query_one(TranscriptList).show(self.entries, self.transcript)
+        self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
+
+    def on_coding_screen_transcripts_checked(self, message: TranscriptsChecked) -> None:
+        if message.summary is None:
+            return
+        self.notify(message.summary, title="transcripts updated")
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
+        current = self.transcript
+        if current is None and self.entries:
+            current = self.entries[0].transcript
+        self.query_one(TranscriptList).show(self.entries, current)
+        if current:
+            sid = self.view.current.segment_id if self.view.current else None
+            self.open_transcript(current, sid)
+
+    def on_coding_screen_work_failed(self, message: WorkFailed) -> None:
+        if message.dialog:
+            self.app.push_screen(MessageScreen(f"{message.what} failed", message.message))
+        else:
+            self.notify(message.message, title=message.what, severity="error", timeout=10)
+
+    # -- cursor and status -------------------------------------------------------------------
+
+    @on(TranscriptView.CursorMoved)
+    def _cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
+        self._log_rejected_suggestion()
+        self._update_status()
+        self.suggestions = []
+        self._suggested_for = None
+        self._applied_here = set()
+        self._show_suggestions(None)
+        # After the frame is drawn: moving never waits for the suggestion worker to start.
+        self.call_after_refresh(self._request_suggestions)
+
+    def _update_status(self) -> None:
+        view = self.view
+        item = view.current
+        parts = []
+        if self.transcript:
+            entry = self._entry(self.transcript)
+            parts.append(self.transcript)
+            if item is not None:
+                parts.append(f"segment {view.cursor + 1}/{len(view.items)} (#{item.segment_id})")
+                who = item.participant or item.speaker
+                if item.is_interviewer:
+                    who = f"{item.speaker} (interviewer)"
+                parts.append(who)
+            if entry is not None:
+                parts.append(f"coded {entry.coded}/{entry.segments} ({entry.percent:.0f}%)")
+                if entry.done:
+                    parts.append("done ✓")
+        if self.blind:
+            parts.append("blind")
+        line = " · ".join(parts)
+        if line != self._status_line:
+            self._status_line = line
+            self.query_one("#status", Static).update(line, layout=False)
+
+    def _after_coding_change(self, index: int, had_codes: bool) -> None:
+        """Refresh one segment, its transcript's progress and the status line."""
+        view = self.view
+        item = view.items[index]
+        chips = self.guard(
+            lambda: model.segment_chips(self.project, item.segment_id, self.coder, self.blind)
+        )
+        if chips is not None:
+            item.chips = chips
+        view.segment_changed(index)
+        has_codes = bool(item.codes_by(self.coder))
+        entry = self._entry(self.transcript or "")
+        if entry is not None and has_codes != had_codes and not item.is_interviewer:
+            entry.coded += 1 if has_codes else -1
+            self.query_one(TranscriptList).update_entry(entry)
+        self._update_status()
+        if self.engine is not None:
+            self.engine.mark_stale()
+
+    # -- suggestions -------------------------------------------------------------------------
+
+    def _request_suggestions(self) -> None:
+        item = self.view.current
+        if self.engine is None:
+            self._show_suggestions("suggestions off")
+            return
+        if self._suggestions_paused:
+            self._show_suggestions("suggestions paused (F5 resumes)")
+            return
+        if item is None or item.is_interviewer:
+            return
+        self._cancel.clear()
+        if not self.suggestions:
+            self._show_suggestions("computing suggestions … (Esc cancels)")
+        self._suggest(item.segment_id)
+
+    @work(thread=True, exclusive=True, group="suggest")
+    def _suggest(self, segment_id: int) -> None:
+        worker = get_current_worker()
+        cancel = self._cancel
+        engine = self.engine
+        assert engine is not None
+
+        def progress(done: int, total: int) -> None:
+            if not worker.is_cancelled:
+                self.post_message(self.SuggestionsProgressed(done, total))
+
+        try:
+            found = engine.suggest(segment_id, 9, progress, cancel)
+        except Unavailable as exc:
+            self.post_message(self.WorkFailed("suggestions", str(exc)))
+            self.post_message(self.SuggestionsComputed(segment_id, []))
+            return
+        except (QualkitError, sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
+            if "cancel" in str(exc).lower():
+                return  # Esc: the screen already says so
+            else:
+                self.post_message(self.WorkFailed("suggestions", problem_text(exc)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.SuggestionsComputed(segment_id, found))
+
+    def on_coding_screen_suggestions_progressed(self, message: SuggestionsProgressed) -> None:
+        if message.total:
+            self._show_suggestions(f"embedding {message.done}/{message.total} … (Esc cancels)")
+
+    def on_coding_screen_suggestions_computed(self, message: SuggestionsComputed) -> None:
+        item = self.view.current
+        if item is None or item.segment_id != message.segment_id:
+            return
+        self.suggestions = message.suggestions
+        self._suggested_for = message.segment_id
+        self._show_suggestions(None if message.suggestions else "no suggestions")
+
+    def _log_rejected_suggestion(self) -> None:
+        """Leaving a segment the coder coded in this visit without taking the first
+        suggestion: log that suggestion as rejected (the audit trail of how often suggestions
+        were right, per code)."""
+        if self._suggested_for is None or not self._applied_here or not self.suggestions:
+            return
+        top = self.suggestions[0]
+        if top.code_id in self._applied_here:
+            return
+        segment_id = self._suggested_for
+        self.attempt(
+            lambda: self.project.store.record_suggestion(
+                self.coder, segment_id, top.code_id, float(top.score), 1, False
+            )
+        )
+
+    def _show_suggestions(self, note: str | None) -> None:
+        panel = self.query_one("#suggestions", SuggestionsPanel)
+        if note is not None or not self.suggestions:
+            panel.show_note(note)
+        else:
+            panel.show(self.suggestions, self._code_color, self._code_label)
+
+    def action_refresh_suggestions(self) -> None:
+        self._suggestions_paused = False
+        if self.engine is None:
+            self.engine = SuggestionEngine(self.project.root, self.coder)
+        self.engine.mark_stale()
+        self._request_suggestions()
+
+    def action_cancel_work(self) -> None:
+        """Esc: stop the suggestion worker (what it embedded so far stays cached)."""
+        if any(w.group == "suggest" and w.is_running for w in self.workers):
+            self._cancel.set()
+            self.workers.cancel_group(self, "suggest")
+            self._suggestions_paused = True
+            self._show_suggestions("suggestions paused (F5 resumes)")
+
+    # -- codebook tree -----------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#codebook")
+    def _code_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        code_id = event.node.data
+        info = self.query_one("#code-info", Static)
+        if not code_id or self.book is None or code_id not in self.book:
+            info.update("")
+            return
+        code = self.book.codes[code_id]
+        text = Text()
+        text.append(code.name, style="bold")
+        if code.description:
+            text.append(f"\n{code.description}")
+        if code.include:
+            text.append("\nInclude: ", style="green")
+            text.append(code.include)
+        if code.exclude:
+            text.append("\nExclude: ", style="red")
+            text.append(code.exclude)
+        info.update(text)
+
+    @on(Tree.NodeSelected, "#codebook")
+    def _code_selected(self, event: Tree.NodeSelected) -> None:
+        if event.node.data:
+            self.apply_code(event.node.data)
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+        if self.engine is not None:
+            self.engine.close()
