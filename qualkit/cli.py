@@ -143,14 +143,14 @@ def status(
             typer.echo(f"  {coder}: {n}")
     else:
         typer.echo("codings: none yet")
-    progress = [r for r in info["progress"] if r["coded"] or r["done"]]
+    progress = [r for r in info["progress"] if r["reviewed"] or r["done"]]
     if progress:
-        typer.echo("progress (transcript, coder, % of segments coded):")
+        typer.echo("progress (transcript, coder, % of segments coded or reviewed):")
         for r in progress:
             mark = "  done" if r["done"] else ""
             typer.echo(
                 f"  {r['transcript']:<24} {r['coder']:<12} {r['percent']:5.1f}% "
-                f"({r['coded']}/{r['segments']}){mark}"
+                f"({r['reviewed']}/{r['segments']}; {r['coded']} coded){mark}"
             )
     if info["orphaned_segments"]:
         typer.echo(
@@ -214,6 +214,18 @@ def uncode(
     p = open_project(project)
     p.uncode(segment_id, code_id, coder)
     typer.echo(f"removed {code_id} from segment {segment_id} ({coder})")
+
+
+@app.command()
+def review(
+    segment_id: Annotated[int, typer.Argument(help="Segment id.")],
+    coder: CoderOption,
+    project: ProjectOption = Path("."),
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the mark.")] = False,
+) -> None:
+    """Mark a segment reviewed with nothing to code (it then counts towards progress)."""
+    open_project(project).mark_reviewed(segment_id, coder, reviewed=not clear)
+    typer.echo(f"segment {segment_id} {'not ' if clear else ''}marked reviewed ({coder})")
 
 
 @app.command()

@@ -533,8 +533,19 @@ class Project:
         self.store.transcript_text(transcript)
         self.store.set_done(transcript, coder, done)
 
+    def mark_reviewed(self, segment_id: int, coder: str, reviewed: bool = True) -> None:
+        """Mark a segment reviewed with nothing to code (or clear the mark); undoable."""
+        coder = self._check_coder(coder)
+        self._codable_segment(int(segment_id))
+        self.store.set_reviewed([int(segment_id)], coder, reviewed)
+
+    def reviewed(self, coder: str, transcript: str | None = None) -> set[int]:
+        """Segment ids the coder marked reviewed with nothing to code."""
+        return self.store.reviewed_segments(self._check_coder(coder), transcript)
+
     def progress(self, coder: str | None = None) -> pd.DataFrame:
-        """Per transcript and coder: coding units, units coded, % coded, done mark."""
+        """Per transcript and coder: coding units, units coded, units coded or marked
+        reviewed, % of units coded or reviewed, and the done mark."""
         import pandas as pd
 
         units: dict[str, int] = {}
@@ -542,26 +553,27 @@ class Project:
             if not r["is_interviewer"] and not r["orphaned"]:
                 units[r["transcript"]] = units.get(r["transcript"], 0) + 1
         coded = self.store.coded_unit_counts()
+        seen = self.store.reviewed_unit_counts()
         done = self.store.done_marks()
-        coders = [coder] if coder else sorted({c for _, c in coded} | {c for _, c in done})
+        coders = [coder] if coder else sorted({c for _, c in seen} | {c for _, c in done})
         rows = []
         for tid in self.transcript_ids():
             for name in coders:
                 n = units.get(tid, 0)
-                k = coded.get((tid, name), 0)
+                k = seen.get((tid, name), 0)
                 rows.append(
                     {
                         "transcript": tid,
                         "coder": name,
                         "segments": n,
-                        "coded": k,
+                        "coded": coded.get((tid, name), 0),
+                        "reviewed": k,
                         "percent": round(100 * k / n, 1) if n else 0.0,
                         "done": (tid, name) in done,
                     }
                 )
-        return pd.DataFrame(
-            rows, columns=["transcript", "coder", "segments", "coded", "percent", "done"]
-        )
+        columns = ["transcript", "coder", "segments", "coded", "reviewed", "percent", "done"]
+        return pd.DataFrame(rows, columns=columns)
 
     # -- the coder remembered for this project (per machine: .qualkit is local) --------------
 

@@ -325,3 +325,24 @@ def test_every_format_through_ingest(tmp_path: Path) -> None:
         assert teams.text.iloc[0].startswith("Sure. I'm one of the parent-infant")
         assert "six-week group" in teams.text.iloc[0]
         assert not frame.speaker.eq("Sam Carter").any()
+
+
+def test_reviewed_segments_count_towards_progress(project: Project, tmp_path: Path) -> None:
+    nothing = seg_id(project, "health visitor. She")
+    project.code(seg_id(project, "closer to her"), "bonding", "ana")
+    project.mark_reviewed(nothing, "ana")
+    row = project.progress("ana").set_index("transcript").loc["p1"]
+    assert (row.coded, row.reviewed, row.segments, row.percent) == (1, 2, 3, 66.7)
+    assert project.reviewed("ana") == {nothing}
+    project.undo("ana")
+    assert project.reviewed("ana") == set()
+    project.redo("ana")
+    assert project.reviewed("ana", transcript="p1") == {nothing}
+    # The reviewed answer is deleted from the transcript: the mark goes with it.
+    edited = INTERVIEW_1.replace(
+        "Maya: It was my health visitor. She mentioned it when the baby was small.\n", ""
+    )
+    (tmp_path / "transcripts" / "p1.txt").write_text(edited, encoding="utf-8")
+    project.ingest()
+    assert project.reviewed("ana") == set()
+    assert project.progress("ana").set_index("transcript").loc["p1", "reviewed"] == 1

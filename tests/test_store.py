@@ -36,18 +36,24 @@ def test_migration_takes_a_backup_first(tmp_path: Path, monkeypatch: pytest.Monk
         p.ingest()
         sid = int(p.segments().segment_id.iloc[0])
         p.code(sid, "referral", "ana")
-    migrations = {**schema_module.MIGRATIONS, 2: "ALTER TABLE codings ADD COLUMN confidence REAL"}
+    current = schema_module.SCHEMA_VERSION
+    following = current + 1
+    migrations = {
+        **schema_module.MIGRATIONS,
+        following: "ALTER TABLE codings ADD COLUMN confidence REAL",
+    }
     monkeypatch.setattr(schema_module, "MIGRATIONS", migrations)
-    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", following)
     with Project.open(tmp_path) as p:
-        assert p.store.schema_version == 2
+        assert p.store.schema_version == following
         assert len(p.codings("ana")) == 1
         columns = [r[1] for r in p.store.conn.execute("PRAGMA table_info(codings)")]
         assert "confidence" in columns
-    backups = list((tmp_path / ".qualkit" / "backups").glob("*before-migration-1-to-2.db"))
+    pattern = f"*before-migration-{current}-to-{following}.db"
+    backups = list((tmp_path / ".qualkit" / "backups").glob(pattern))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == current
     assert old.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 1
 
 
@@ -84,3 +90,23 @@ def test_cloud_folder_warning(tmp_path: Path) -> None:
         assert any("cloud-synced" in w for w in p.storage_warnings())
     with Project.open(write_tiny_project(tmp_path / "local")) as p:
         assert not any("cloud-synced" in w for w in p.storage_warnings())
+
+
+def test_a_version_1_project_is_migrated_with_a_backup(tmp_path: Path) -> None:
+    """A database written by the first release (schema 1) opens in this one."""
+    write_tiny_project(tmp_path)
+    (tmp_path / ".qualkit").mkdir()
+    db = tmp_path / ".qualkit" / "project.db"
+    con = sqlite3.connect(db)
+    con.executescript(schema_module.MIGRATIONS[1])
+    con.execute("PRAGMA user_version = 1")
+    con.execute("INSERT INTO meta(key, value) VALUES ('coder', 'ana')")
+    con.commit()
+    con.close()
+    with Project.open(tmp_path) as p:
+        assert p.store.schema_version == schema_module.SCHEMA_VERSION
+        assert p.remembered_coder == "ana"
+        p.ingest()
+        sid = int(p.segments().segment_id.iloc[0])
+        p.mark_reviewed(sid, "ana")
+    assert list((tmp_path / ".qualkit" / "backups").glob("*before-migration-1-to-2.db"))

@@ -115,6 +115,56 @@ class CodingTables(EventLog):
             )
         }
 
+    def reviewed_unit_counts(self) -> dict[tuple[str, str], int]:
+        """(transcript, coder) -> live units coded or marked reviewed (nothing to code)."""
+        return {
+            (r[0], r[1]): r[2]
+            for r in self.conn.execute(
+                "SELECT s.transcript_id, x.coder, COUNT(DISTINCT s.id) FROM ("
+                "SELECT segment_id, coder FROM codings WHERE removed = 0 "
+                "UNION SELECT segment_id, coder FROM reviews) x "
+                "JOIN segments s ON s.id = x.segment_id WHERE s.orphaned = 0 "
+                "GROUP BY s.transcript_id, x.coder"
+            )
+        }
+
+    def reviewed_segments(self, coder: str, transcript: str | None = None) -> set[int]:
+        sql = "SELECT r.segment_id FROM reviews r"
+        args: tuple = (coder,)
+        if transcript is not None:
+            sql += (
+                " JOIN segments s ON s.id = r.segment_id WHERE r.coder = ? AND s.transcript_id = ?"
+            )
+            args = (coder, transcript)
+        else:
+            sql += " WHERE r.coder = ?"
+        return {row[0] for row in self.conn.execute(sql, args)}
+
+    def set_reviewed(self, segment_ids: Sequence[int], coder: str, reviewed: bool) -> None:
+        """Mark segments reviewed by the coder (nothing to code), or clear the mark; undoable."""
+        with self.transaction() as c:
+            self._write_reviews(c, segment_ids, coder, reviewed)
+            self._log(
+                c,
+                coder,
+                "review" if reviewed else "unreview",
+                {"segments": list(segment_ids), "coder": coder},
+            )
+
+    def _write_reviews(
+        self, c: sqlite3.Connection, segment_ids: Sequence[int], coder: str, reviewed: bool
+    ) -> None:
+        if reviewed:
+            c.executemany(
+                "INSERT OR IGNORE INTO reviews(segment_id, coder, time) VALUES (?,?,?)",
+                [(s, coder, now()) for s in segment_ids],
+            )
+        else:
+            c.executemany(
+                "DELETE FROM reviews WHERE segment_id = ? AND coder = ?",
+                [(s, coder) for s in segment_ids],
+            )
+
     def coders(self) -> list[str]:
         return [
             r[0] for r in self.conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")
@@ -274,5 +324,8 @@ class CodingTables(EventLog):
         elif action == "memo":
             text = payload["before"] if reverse else payload["after"]
             self._write_memo(c, payload["kind"], payload["target"], payload["coder"], text)
+        elif action in ("review", "unreview"):
+            reviewed = (action == "review") != reverse
+            self._write_reviews(c, payload["segments"], payload["coder"], reviewed)
         else:  # pragma: no cover - guarded by the states written in _log
             raise ProjectError(f"cannot undo '{action}'")

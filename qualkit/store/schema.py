@@ -1,6 +1,6 @@
 """The database schema, one entry per version: migrations run in order on `user_version`."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,4 +104,14 @@ CREATE TABLE suggestion_log (
 );
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# v2: a coder can mark a segment reviewed with nothing to code, so progress can reach 100%.
+_SCHEMA_V2 = """
+CREATE TABLE reviews (
+    segment_id INTEGER NOT NULL REFERENCES segments(id),
+    coder TEXT NOT NULL,
+    time TEXT NOT NULL,
+    PRIMARY KEY (segment_id, coder)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}

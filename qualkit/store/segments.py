@@ -237,6 +237,8 @@ class SegmentTables(EventLog):
                         "WHERE id = ?",
                         (seg_id,),
                     )
+                # A "reviewed, nothing to code" mark goes with the words it was about.
+                c.executemany("DELETE FROM reviews WHERE segment_id = ?", [(s,) for s in t.deleted])
                 c.executemany("DELETE FROM segments WHERE id = ?", [(s,) for s in t.deleted])
                 for coding_id, span in t.respanned.items():
                     c.execute(
@@ -276,4 +278,8 @@ class SegmentTables(EventLog):
             "UPDATE OR IGNORE memos SET target = ? WHERE kind = 'segment' AND target = ?",
             (str(new_id), str(old_id)),
         )
+        c.execute(
+            "UPDATE OR IGNORE reviews SET segment_id = ? WHERE segment_id = ?", (new_id, old_id)
+        )
+        c.execute("DELETE FROM reviews WHERE segment_id = ?", (old_id,))
         c.execute("DELETE FROM segments WHERE id = ?", (old_id,))
