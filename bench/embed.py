@@ -65,8 +65,10 @@ def main() -> None:
     again = time.perf_counter() - t
     print(f"texts: {len(texts)}  device: {emb.device}  rounds: {rounds} (best of each)")
     print(f"bare SentenceTransformer.encode: {len(texts) / bare:.1f} texts/s ({bare:.1f} s)")
-    print(f"qualkit embed_segments:          {len(texts) / ours:.1f} texts/s ({ours:.1f} s, "
-          f"{new} embedded, incl. cache writes)")
+    print(
+        f"qualkit embed_segments:          {len(texts) / ours:.1f} texts/s ({ours:.1f} s, "
+        f"{new} embedded, incl. cache writes)"
+    )
     print(f"ratio qualkit/bare: {bare / ours:.3f} (goal >= 0.95)")
     print(f"second run: {embed_segments.last_new} embedded in {again:.2f} s (goal: 0)")
 

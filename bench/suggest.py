@@ -42,8 +42,10 @@ def main() -> None:
     for sid in rng.choice(ids, size=len(ids) // 100, replace=False):
         p.code(int(sid), "ai-use" if rng.random() < 0.6 else "concerns", "bench")
     s.refresh()
-    print(f"segments: {len(ids)}  exemplars: {len(s.train_rows)}  "
-          f"build+refresh: {time.perf_counter() - t:.1f} s")
+    print(
+        f"segments: {len(ids)}  exemplars: {len(s.train_rows)}  "
+        f"build+refresh: {time.perf_counter() - t:.1f} s"
+    )
     lat = []
     for sid in rng.choice(ids, size=500, replace=False):
         t0 = time.perf_counter()
@@ -53,10 +55,13 @@ def main() -> None:
     s.suggest(ids, top_k=3)
     batch = (time.perf_counter() - t0) * 1000 / len(ids)
     p50, p95 = np.percentile(lat, [50, 95])
-    print(f"single-segment suggest: p50 {p50:.2f} ms  p95 {p95:.2f} ms  (goal p95 <= 5 ms: "
-          f"{'met' if p95 <= 5 else 'NOT met'})")
-    print(f"batch of all segments: {batch:.3f} ms per segment; single/batch ratio "
-          f"{p50 / batch:.1f}x")
+    print(
+        f"single-segment suggest: p50 {p50:.2f} ms  p95 {p95:.2f} ms  (goal p95 <= 5 ms: "
+        f"{'met' if p95 <= 5 else 'NOT met'})"
+    )
+    print(
+        f"batch of all segments: {batch:.3f} ms per segment; single/batch ratio {p50 / batch:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -45,13 +45,17 @@ def main() -> None:
     r2 = compute_topics(p, emb)
     second = time.perf_counter() - t
     same = [x.segment_ids for x in r1["topics"]] == [x.segment_ids for x in r2["topics"]]
-    print(f"segments: {r1['n_segments']}  topics: {r1['n_topics']}  outliers: {r1['outliers']}"
-          f"  method: {r1['method']} (outlier share before: {r1['outlier_share_before']})")
+    print(
+        f"segments: {r1['n_segments']}  topics: {r1['n_topics']}  outliers: {r1['outliers']}"
+        f"  method: {r1['method']} (outlier share before: {r1['outlier_share_before']})"
+    )
     print(f"topics time: {first:.1f} s (first, includes numba JIT)  {second:.1f} s (second)")
     print(f"goal < 60 s: {'met' if first < 60 else 'NOT met'}; deterministic: {same}")
     for tp in r1["topics"][:8]:
-        print(f"  topic {tp.id:>3} size {tp.size:>4} {', '.join(tp.terms[:6])}  "
-              f"-> {tp.nearest_code} ({tp.similarity})  {tp.groups}")
+        print(
+            f"  topic {tp.id:>3} size {tp.size:>4} {', '.join(tp.terms[:6])}  "
+            f"-> {tp.nearest_code} ({tp.similarity})  {tp.groups}"
+        )
 
 
 if __name__ == "__main__":

@@ -65,8 +65,9 @@ def _coder(p: Any, coder: str | None) -> str | None:
 
 
 def register(app: typer.Typer) -> None:
-    eval_app = typer.Typer(help="Measure how good qualkit's helpers are on your own coding.",
-                           no_args_is_help=True)
+    eval_app = typer.Typer(
+        help="Measure how good qualkit's helpers are on your own coding.", no_args_is_help=True
+    )
     topics_app = typer.Typer(help="Topic clusters over the segments (BERTopic, offline).")
     app.add_typer(eval_app, name="eval")
     app.add_typer(topics_app, name="topics")
@@ -82,16 +83,19 @@ def register(app: typer.Typer) -> None:
         with _progress_bar("embedding") as progress:
             embed_segments(p, emb, progress=progress, segments=segs)
         new = embed_segments.last_new
-        typer.echo(f"{len(segs)} segments, {new} newly embedded, {len(segs) - new} from cache "
-                   f"(model {emb.model_id})")
+        typer.echo(
+            f"{len(segs)} segments, {new} newly embedded, {len(segs) - new} from cache "
+            f"(model {emb.model_id})"
+        )
 
     @app.command()
     def suggest(
         project: ProjectOption = Path("."),
         coder: Annotated[str | None, typer.Option("--coder", help="Coder name.")] = None,
         top: Annotated[int, typer.Option("--top", "-k", help="Suggestions per segment.")] = 3,
-        all_segments: Annotated[bool, typer.Option("--all", help="All segments, not only "
-                                                   "the coder's uncoded ones.")] = False,
+        all_segments: Annotated[
+            bool, typer.Option("--all", help="All segments, not only the coder's uncoded ones.")
+        ] = False,
         level: Annotated[str, typer.Option("--level", help="code or theme.")] = "code",
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
     ) -> None:
@@ -102,24 +106,34 @@ def register(app: typer.Typer) -> None:
         who = _coder(p, coder)
         with _progress_bar("embedding") as progress:
             s = Suggester(p, level=level, coder=who, progress=progress)
-        ids = (s.table.frame["segment_id"].astype(int).tolist() if all_segments
-               else s.uncoded_segments(who))
+        ids = (
+            s.table.frame["segment_id"].astype(int).tolist()
+            if all_segments
+            else s.uncoded_segments(who)
+        )
         results = s.suggest(ids, coder=who, top_k=top)
         for sid, sugs in zip(ids, results, strict=True):
             if as_json:
-                typer.echo(json.dumps({"segment_id": int(sid),
-                                       "suggestions": [x.to_dict() for x in sugs]},
-                                      ensure_ascii=False))
+                typer.echo(
+                    json.dumps(
+                        {"segment_id": int(sid), "suggestions": [x.to_dict() for x in sugs]},
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 row = s.table.frame.iloc[s.table.row_of[int(sid)]]
                 text = " ".join(str(row["text"]).split())
-                typer.echo(f"[{sid}] {row['transcript']} {row['speaker']}: "
-                           f"{text[:90] + ('…' if len(text) > 90 else '')}")
+                typer.echo(
+                    f"[{sid}] {row['transcript']} {row['speaker']}: "
+                    f"{text[:90] + ('…' if len(text) > 90 else '')}"
+                )
                 for i, x in enumerate(sugs, 1):
                     why = x.because.get("nearest") or x.because.get("codebook") or {}
-                    hint = (f"like segment {why['segment_id']} ({why['similarity']:.2f})"
-                            if "segment_id" in why else
-                            f"codebook {why.get('field')} ({why.get('similarity', 0):.2f})")
+                    hint = (
+                        f"like segment {why['segment_id']} ({why['similarity']:.2f})"
+                        if "segment_id" in why
+                        else f"codebook {why.get('field')} ({why.get('similarity', 0):.2f})"
+                    )
                     typer.echo(f"    {i}. {x.code_id:<32} {x.score:6.2f}  {hint}")
 
     @eval_app.command("suggestions")
@@ -137,18 +151,23 @@ def register(app: typer.Typer) -> None:
 
         p = _open(project)
         with _progress_bar("embedding") as progress:
-            r = evaluate_suggestions(p, coder, folds=folds, level=level, seed=seed, group=by,
-                                     progress=progress)
+            r = evaluate_suggestions(
+                p, coder, folds=folds, level=level, seed=seed, group=by, progress=progress
+            )
         if as_json:
             typer.echo(json.dumps(r, ensure_ascii=False))
             return
         z = r["zero_shot"]
-        typer.echo(f"{r['n_segments']} segments coded by {coder}, level {level}, "
-                   f"{r['folds']}-fold by {r['grouping']}, {r['n_labels']} {level}s used")
+        typer.echo(
+            f"{r['n_segments']} segments coded by {coder}, level {level}, "
+            f"{r['folds']}-fold by {r['grouping']}, {r['n_labels']} {level}s used"
+        )
         typer.echo(f"{'':<22}{'top1':>7}{'top3':>7}{'top5':>7}{'macroF1':>9}")
         for name, d in (("codebook + exemplars", r), ("codebook only", z)):
-            typer.echo(f"{name:<22}{d['top1']:>7.3f}{d['top3']:>7.3f}{d['top5']:>7.3f}"
-                       f"{d['macro_f1']:>9.3f}")
+            typer.echo(
+                f"{name:<22}{d['top1']:>7.3f}{d['top3']:>7.3f}{d['top5']:>7.3f}"
+                f"{d['macro_f1']:>9.3f}"
+            )
         typer.echo("per code (n, top3, f1):")
         for c in r["per_code"][:25]:
             typer.echo(f"  {c['code']:<40}{c['n']:>4}{c['top3']:>7.2f}{c['f1']:>7.2f}")
@@ -159,11 +178,16 @@ def register(app: typer.Typer) -> None:
     def topics(
         ctx: typer.Context,
         project: ProjectOption = Path("."),
-        uncoded: Annotated[bool, typer.Option("--uncoded", help="Only segments nobody coded "
-                                              "(or --coder has not coded).")] = False,
+        uncoded: Annotated[
+            bool,
+            typer.Option(
+                "--uncoded", help="Only segments nobody coded (or --coder has not coded)."
+            ),
+        ] = False,
         coder: Annotated[str | None, typer.Option("--coder")] = None,
-        attribute: Annotated[str, typer.Option("--by", help="Participant attribute for the "
-                                               "distribution.")] = "group",
+        attribute: Annotated[
+            str, typer.Option("--by", help="Participant attribute for the distribution.")
+        ] = "group",
         seed: Annotated[int, typer.Option("--seed")] = 42,
         min_size: Annotated[int | None, typer.Option("--min-size")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one per topic.")] = False,
@@ -175,14 +199,23 @@ def register(app: typer.Typer) -> None:
 
         p = _open(project)
         with _progress_bar("embedding") as progress:
-            r = compute_topics(p, uncoded=uncoded, coder=coder, attribute=attribute, seed=seed,
-                               min_topic_size=min_size, progress=progress)
+            r = compute_topics(
+                p,
+                uncoded=uncoded,
+                coder=coder,
+                attribute=attribute,
+                seed=seed,
+                min_topic_size=min_size,
+                progress=progress,
+            )
         if as_json:
             for t in r["topics"]:
                 typer.echo(json.dumps(t.to_dict(), ensure_ascii=False, default=str))
             return
-        typer.echo(f"{r['n_topics']} topics over {r['n_segments']} segments "
-                   f"({r['outliers']} outliers; {r['method']})")
+        typer.echo(
+            f"{r['n_topics']} topics over {r['n_segments']} segments "
+            f"({r['outliers']} outliers; {r['method']})"
+        )
         for t in r["topics"]:
             label = "outliers" if t.id == -1 else f"topic {t.id}"
             typer.echo(f"{label} ({t.size}): {', '.join(t.terms[:8])}")

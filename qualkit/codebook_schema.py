@@ -34,7 +34,7 @@ _TEXT_FIELDS = ("description", "include", "exclude")
 _UPDATABLE = ("name", "description", "include", "exclude", "examples", "color", "key")
 
 # Keys the TUI coding screen binds itself; a code shortcut there would never fire.
-RESERVED_KEYS = frozenset("jknpcxumstedq?/123456789")
+RESERVED_KEYS = frozenset("jknpcxumstedvq?/123456789")
 
 # Tableau 10, so named colours match the palette exports use by default.
 NAMED_COLORS = {
@@ -103,7 +103,7 @@ def _key_problem(value: str) -> str | None:
     if value in RESERVED_KEYS:
         return (
             f"key {value!r} is used by the coding screen itself; choose another "
-            "(reserved: j k n p c x u m s t e d q ? / 1-9)"
+            "(reserved: j k n p c x u m s t e d v q ? / 1-9)"
         )
     return None
 

@@ -80,18 +80,24 @@ def _summary(scores: np.ndarray, gold: np.ndarray, labels: list[str]) -> dict[st
             continue
         in_top3 = float((rank_of[gold[:, j], j] < 3).mean())
         tp = int((pred[:, j] & gold[:, j]).sum())
-        per.append({
-            "code": lab,
-            "n": support,
-            "top1": round(float((rank_of[gold[:, j], j] < 1).mean()), 3),
-            "top3": round(in_top3, 3),
-            "precision": round(tp / max(int(pred[:, j].sum()), 1), 3),
-            "recall": round(tp / support, 3),
-            "f1": round(float(f1[j]), 3),
-        })
+        per.append(
+            {
+                "code": lab,
+                "n": support,
+                "top1": round(float((rank_of[gold[:, j], j] < 1).mean()), 3),
+                "top3": round(in_top3, 3),
+                "precision": round(tp / max(int(pred[:, j].sum()), 1), 3),
+                "recall": round(tp / support, 3),
+                "f1": round(float(f1[j]), 3),
+            }
+        )
     per.sort(key=lambda r: (-r["n"], r["code"]))
-    return {**{k: round(v, 4) for k, v in rates.items()}, "macro_f1": round(macro, 4),
-            "threshold": round(thr, 4), "per_code": per}
+    return {
+        **{k: round(v, 4) for k, v in rates.items()},
+        "macro_f1": round(macro, 4),
+        "threshold": round(thr, 4),
+        "per_code": per,
+    }
 
 
 def evaluate_suggestions(
@@ -114,16 +120,18 @@ def evaluate_suggestions(
     codings = project.codings(coder)
     if codings.empty:
         raise ProjectError(f"coder '{coder}' has no codings to evaluate against")
-    sug = suggester or Suggester(project, embedder=embedder, level=level, cfg=cfg, coder=coder,
-                                 progress=progress)
+    sug = suggester or Suggester(
+        project, embedder=embedder, level=level, cfg=cfg, coder=coder, progress=progress
+    )
     if sug.level != level:
         raise ProjectError("the suggester was built for another level")
     cfg = sug.cfg
     space = sug.space
     L = len(space.labels)
     per_row: dict[int, np.ndarray] = {}
-    for sid, code in zip(codings["segment_id"].astype(int), codings["code"].astype(str),
-                         strict=True):
+    for sid, code in zip(
+        codings["segment_id"].astype(int), codings["code"].astype(str), strict=True
+    ):
         r = sug.table.row_of.get(int(sid))
         if r is None or code not in space.maps:
             continue

@@ -92,15 +92,24 @@ def cluster(
         random_state=seed,
         low_memory=True,
     )
-    hdb = HDBSCAN(min_cluster_size=mts, min_samples=max(2, mts // 3),
-                  metric="euclidean", cluster_selection_method="leaf", prediction_data=False)
+    hdb = HDBSCAN(
+        min_cluster_size=mts,
+        min_samples=max(2, mts // 3),
+        metric="euclidean",
+        cluster_selection_method="leaf",
+        prediction_data=False,
+    )
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     stop = sorted(set(ENGLISH_STOP_WORDS) | set(SPOKEN_STOP_WORDS))
-    vectorizer = CountVectorizer(stop_words=stop, min_df=2 if n >= 50 else 1,
-                                 # letters of any script (crèche, Zoë), two or more:
-                                 # "she's" gives the stop word "she", not "shes"
-                                 ngram_range=(1, 1), token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
+    vectorizer = CountVectorizer(
+        stop_words=stop,
+        min_df=2 if n >= 50 else 1,
+        # letters of any script (crèche, Zoë), two or more:
+        # "she's" gives the stop word "she", not "shes"
+        ngram_range=(1, 1),
+        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+    )
     info: dict[str, Any] = {"min_topic_size": mts, "seed": seed}
 
     def fit(cluster_model) -> tuple[Any, np.ndarray]:
@@ -131,8 +140,9 @@ def cluster(
     share = float((labels == -1).mean())
     info["outlier_share_before"] = round(share, 3)
     if share > outlier_share:
-        labels = np.asarray(tm.reduce_outliers(docs, labels.tolist(), strategy="embeddings",
-                                               embeddings=emb))
+        labels = np.asarray(
+            tm.reduce_outliers(docs, labels.tolist(), strategy="embeddings", embeddings=emb)
+        )
         tm.update_topics(docs, topics=labels.tolist(), vectorizer_model=vectorizer)
         info["method"] += "+outliers-reassigned"
     terms: dict[int, list[str]] = {}
@@ -177,10 +187,12 @@ def compute_topics(
         sims = emb[idx] @ centroid
         rep_rows = idx[np.argsort(-sims, kind="stable")[:n_representatives]]
         reps = [
-            {"segment_id": int(segs.at[r, "segment_id"]),
-             "transcript": str(segs.at[r, "transcript"]),
-             "participant": segs.at[r, "participant"],
-             "text": _snippet(segs.at[r, "text"])}
+            {
+                "segment_id": int(segs.at[r, "segment_id"]),
+                "transcript": str(segs.at[r, "transcript"]),
+                "participant": segs.at[r, "participant"],
+                "text": _snippet(segs.at[r, "text"]),
+            }
             for r in rep_rows
         ]
         groups: Counter = Counter()
@@ -192,9 +204,18 @@ def compute_topics(
             cs = evidence.code_scores(centroid[None, :])[0]
             j = int(np.argmax(cs))
             near, sim = evidence.codes[j], round(float(cs[j]), 4)
-        topics.append(Topic(int(t), int(len(idx)), terms.get(int(t), []), reps,
-                            dict(sorted(groups.items())), near, sim,
-                            [int(segs.at[r, "segment_id"]) for r in idx]))
+        topics.append(
+            Topic(
+                int(t),
+                int(len(idx)),
+                terms.get(int(t), []),
+                reps,
+                dict(sorted(groups.items())),
+                near,
+                sim,
+                [int(segs.at[r, "segment_id"]) for r in idx],
+            )
+        )
     topics.sort(key=lambda x: (x.id == -1, -x.size, x.id))
     result = {
         "n_segments": int(len(segs)),
@@ -225,12 +246,19 @@ def last_topics(project) -> dict[str, Any]:
 def draft_description(topic: dict | Topic) -> str:
     t = topic.to_dict(with_segments=True) if isinstance(topic, Topic) else topic
     terms = ", ".join(t.get("terms", [])[:8]) or "(no distinctive terms)"
-    return (f"Draft from topic {t['id']} ({t['size']} segments): talk about {terms}. "
-            "Edit this definition and add include/exclude notes.")
+    return (
+        f"Draft from topic {t['id']} ({t['size']} segments): talk about {terms}. "
+        "Edit this definition and add include/exclude notes."
+    )
 
 
-def topic_to_code(project, topic: int | dict | Topic, name: str, parent: str | None = None,
-                  coder: str | None = None) -> str:
+def topic_to_code(
+    project,
+    topic: int | dict | Topic,
+    name: str,
+    parent: str | None = None,
+    coder: str | None = None,
+) -> str:
     """Add a topic to codebook.yaml as a new code with a draft description; returns its id.
 
     With ``coder``, the topic's segments are also coded with it in that coder's layer

@@ -59,12 +59,14 @@ def test_interrupted_embedding_keeps_finished_batches(tmp_path):
     from qualkit.embed import Cancelled, embed_texts_cached
 
     segs = p.segments(include_interviewer=True)
+
     def cancel():  # cancel as soon as the first batch is stored
         return p.store.embedding_count(e.model_id) > 0
 
     with pytest.raises(Cancelled):
-        embed_texts_cached(p.store, e, segs["text"].tolist(), segs["text_hash"].tolist(),
-                           cancel=cancel, batch=8)
+        embed_texts_cached(
+            p.store, e, segs["text"].tolist(), segs["text_hash"].tolist(), cancel=cancel, batch=8
+        )
     kept = p.store.get_embeddings(e.model_id, segs["text_hash"].tolist())
     assert 0 < len(kept) < segs["text_hash"].nunique()
     embed_segments(p, e, segments=segs)
@@ -89,8 +91,9 @@ def test_model_checksum_is_verified_and_remembered(tmp_path):
 
 @pytest.mark.slow
 def test_real_model_encodes_unit_vectors(real_embedder):  # noqa: F811
-    v = real_embedder.encode(["training health visitors", "we trained the health visitors",
-                              "the baby slept"])
+    v = real_embedder.encode(
+        ["training health visitors", "we trained the health visitors", "the baby slept"]
+    )
     assert v.shape == (3, 384) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > v[0] @ v[2]

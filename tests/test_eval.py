@@ -12,10 +12,14 @@ from qualkit.evaluate import best_threshold_f1, evaluate_suggestions, hit_rates
 from qualkit.project import Project
 
 ANSWERS = {
-    "GP referred me": "referral", "leaflet and made the referral": "referral",
-    "nearly eight weeks": "waiting", "waiting list was long": "waiting",
-    "wait for an appointment": "waiting", "training course": "training",
-    "best training": "training", "got advice": "consultation",
+    "GP referred me": "referral",
+    "leaflet and made the referral": "referral",
+    "nearly eight weeks": "waiting",
+    "waiting list was long": "waiting",
+    "wait for an appointment": "waiting",
+    "training course": "training",
+    "best training": "training",
+    "got advice": "consultation",
     "Case consultation": "consultation",
 }
 
@@ -37,14 +41,14 @@ def test_eval_reports_required_fields(tmp_path, level):
         for sid in segs[segs["text"].str.contains(frag, regex=False)]["segment_id"]:
             p.code(int(sid), code, "gold")
     r = evaluate_suggestions(p, "gold", folds=3, level=level, embedder=HashingEmbedder())
-    for key in ("top1", "top3", "top5", "macro_f1", "n_segments", "level", "per_code",
-                "zero_shot"):
+    for key in ("top1", "top3", "top5", "macro_f1", "n_segments", "level", "per_code", "zero_shot"):
         assert key in r
     assert r["level"] == level and r["n_segments"] > 10
     assert 0 <= r["top1"] <= r["top3"] <= r["top5"] <= 1
     assert r["zero_shot"]["top1"] <= 1
-    by_t = evaluate_suggestions(p, "gold", folds=3, level=level, embedder=HashingEmbedder(),
-                                group="transcript")
+    by_t = evaluate_suggestions(
+        p, "gold", folds=3, level=level, embedder=HashingEmbedder(), group="transcript"
+    )
     assert by_t["grouping"] == "transcript"
     p.close()
 

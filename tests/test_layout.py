@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
+import pytest
 from projects import REPO
 
 CORE_MODULES = [
@@ -50,3 +52,12 @@ def test_every_package_folder_is_packaged() -> None:
         for init in (REPO / "tui").rglob("__init__.py")
     }
     assert found == packaged, f"pyproject packages {sorted(packaged)} != folders {sorted(found)}"
+
+
+def test_ruff_lint_and_format_are_clean() -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    for args in (["check", "."], ["format", "--check", "."]):
+        proc = subprocess.run([str(ruff), *args], capture_output=True, text=True, cwd=REPO)
+        assert proc.returncode == 0, proc.stdout + proc.stderr

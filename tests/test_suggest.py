@@ -65,10 +65,11 @@ STAFF_LINES = [
     ("What did you get from the team?", "The training course taught us to notice the baby's cues."),
     ("Tell me about the sessions.", "Their workshop for health visitors was the best training."),
     ("And case advice?", "I rang them about one family I was worried about and got advice."),
-    ("Anything on consultation?",
-     "Case consultation helped me think about a mum I was worried about."),
-    ("How long was the wait?",
-     "For families the wait for an appointment is about two months now."),
+    (
+        "Anything on consultation?",
+        "Case consultation helped me think about a mum I was worried about.",
+    ),
+    ("How long was the wait?", "For families the wait for an appointment is about two months now."),
 ]
 
 
@@ -80,10 +81,16 @@ def write_ai_project(root: Path, copies: int = 1) -> Path:
     (t / "participants.csv").write_text(AI_PARTICIPANTS, encoding="utf-8")
     (root / "qualkit.yaml").write_text("segmentation: turn\n", encoding="utf-8")
     for c in range(copies):
-        for pid, lines in (("P01", PARENT_LINES), ("P02", PARENT_LINES[::-1]),
-                           ("S01", STAFF_LINES), ("S02", STAFF_LINES[::-1])):
-            body = [f"---\nid: {pid.lower()}-{c}\nspeakers:\n  Interviewer: interviewer\n"
-                    f"  Speaker: {pid}\n---\nFICTIONAL TRANSCRIPT for qualkit tests.\n"]
+        for pid, lines in (
+            ("P01", PARENT_LINES),
+            ("P02", PARENT_LINES[::-1]),
+            ("S01", STAFF_LINES),
+            ("S02", STAFF_LINES[::-1]),
+        ):
+            body = [
+                f"---\nid: {pid.lower()}-{c}\nspeakers:\n  Interviewer: interviewer\n"
+                f"  Speaker: {pid}\n---\nFICTIONAL TRANSCRIPT for qualkit tests.\n"
+            ]
             for q, a in lines:
                 body.append(f"Interviewer: {q}\n\nSpeaker: {a}\n")
             (t / f"{pid.lower()}-{c}.txt").write_text("\n".join(body), encoding="utf-8")
@@ -120,7 +127,7 @@ def test_training_segment_gets_training_code_first(tmp_path, real_embedder):
     p = Project.open(write_ai_project(tmp_path))
     s = Suggester(p, embedder=real_embedder)
     sid = seg_id(p, "training course taught us")
-    (first, *_), = s.suggest([sid], top_k=3)
+    ((first, *_),) = s.suggest([sid], top_k=3)
     assert first.code_id == "training"
     assert first.because["codebook"]["code"] == "training"
     waiting = s.suggest([seg_id(p, "nearly eight weeks")], top_k=2)[0]

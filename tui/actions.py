@@ -64,6 +64,13 @@ CODING_ACTIONS: tuple[Action, ...] = (
     ),
     Action("undo", "u,ctrl+z", "undo", "Undo my last action", "Code", True, "undo"),
     Action("redo", "ctrl+y", "redo", "Redo", "Code"),
+    Action(
+        "reviewed",
+        "v",
+        "toggle_reviewed",
+        "Mark the segment reviewed: nothing to code (counts towards progress)",
+        "Code",
+    ),
     Action("star", "s", "star", "Star the coding as an illustrative quote", "Code"),
     Action(
         "memo", "m", "memo", "Memo on this segment (or the highlighted code)", "Code", True, "memo"

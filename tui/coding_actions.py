@@ -34,10 +34,12 @@ class CodingActions:
 
     def action_uncoded(self, step: int) -> None:
         view = self.view
-        found = view.find(lambda s: not s.is_interviewer and not s.codes_by(self.coder), step)
+        found = view.find(lambda s: not s.is_interviewer and not s.handled_by(self.coder), step)
         if found is None:
             where = "after" if step > 0 else "before"
-            self.notify(f"No segment {where} this one that you have not coded.", timeout=3)
+            self.notify(
+                f"No segment {where} this one that you have not coded or reviewed.", timeout=3
+            )
             return
         view.move_to(found)
 
@@ -61,7 +63,7 @@ class CodingActions:
         if item is None:
             return False
         index = view.cursor
-        had = bool(item.codes_by(self.coder))
+        had = item.handled_by(self.coder)
         if code_id in item.codes_by(self.coder):
             self.notify(f"Already coded {self._code_label(code_id)}.", timeout=2)
             return False
@@ -180,6 +182,26 @@ class CodingActions:
 
         self._choose_own_code("Star which coding?", star)
 
+    def action_toggle_reviewed(self) -> None:
+        """Mark the segment reviewed with nothing to code (or clear the mark)."""
+        view = self.view
+        item = view.current
+        if item is None:
+            return
+        if item.is_interviewer:
+            self.notify("Interviewer turns are context, not coding units.", timeout=2)
+            return
+        index = view.cursor
+        had = item.handled_by(self.coder)
+        marked = not item.reviewed
+        if not self.attempt(
+            lambda: self.project.mark_reviewed(item.segment_id, self.coder, marked)
+        ):
+            return
+        self._after_coding_change(index, had)
+        if marked and not item.codes_by(self.coder):
+            self.action_uncoded(1)  # reviewed: on to the next segment still to do
+
     def _undo_redo(self, redo: bool) -> None:
         fn = self.project.redo if redo else self.project.undo
         event = self.guard(lambda: fn(self.coder))
@@ -195,7 +217,7 @@ class CodingActions:
         coding_ids = list(payload.get("codings") or [])
         if "coding" in payload:
             coding_ids.append(payload["coding"])
-        segment_ids = set()
+        segment_ids = {int(s) for s in payload.get("segments") or []}  # reviewed marks
         for cid in coding_ids:
             row = self.project.store.coding(int(cid))
             if row is not None:
@@ -204,7 +226,7 @@ class CodingActions:
         moved = False
         for index, item in enumerate(view.items):
             if item.segment_id in segment_ids:
-                had = bool(item.codes_by(self.coder))
+                had = item.handled_by(self.coder)
                 self._after_coding_change(index, had)
                 if not moved:
                     view.move_to(index)

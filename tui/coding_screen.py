@@ -249,7 +249,7 @@ class CodingScreen(CodingActions, Screen):
                 (
                     i
                     for i, s in enumerate(items)
-                    if not s.is_interviewer and not s.codes_by(self.coder)
+                    if not s.is_interviewer and not s.handled_by(self.coder)
                 ),
                 0,
             )
@@ -330,7 +330,9 @@ class CodingScreen(CodingActions, Screen):
                     who = f"{item.speaker} (interviewer)"
                 parts.append(who)
             if entry is not None:
-                parts.append(f"coded {entry.coded}/{entry.segments} ({entry.percent:.0f}%)")
+                parts.append(
+                    f"coded or reviewed {entry.coded}/{entry.segments} ({entry.percent:.0f}%)"
+                )
                 if entry.done:
                     parts.append("done ✓")
         if self.blind:
@@ -349,8 +351,13 @@ class CodingScreen(CodingActions, Screen):
         )
         if chips is not None:
             item.chips = chips
+        reviewed = self.guard(
+            lambda: item.segment_id in self.project.reviewed(self.coder, self.transcript)
+        )
+        if reviewed is not None:
+            item.reviewed = reviewed
         view.segment_changed(index)
-        has_codes = bool(item.codes_by(self.coder))
+        has_codes = item.handled_by(self.coder)
         entry = self._entry(self.transcript or "")
         if entry is not None and has_codes != had_codes and not item.is_interviewer:
             entry.coded += 1 if has_codes else -1

@@ -35,9 +35,14 @@ class SegmentItem:
     is_interviewer: bool
     text: str
     chips: list[Chip] = field(default_factory=list)
+    reviewed: bool = False  # this coder marked it: nothing to code here
 
     def codes_by(self, coder: str) -> list[str]:
         return [c.code for c in self.chips if c.coder == coder]
+
+    def handled_by(self, coder: str) -> bool:
+        """Coded by this coder, or marked reviewed with nothing to code: it counts as done."""
+        return self.reviewed or bool(self.codes_by(coder))
 
 
 @dataclass
@@ -45,7 +50,7 @@ class TranscriptEntry:
     transcript: str
     group: str
     segments: int
-    coded: int
+    coded: int  # units this coder coded or marked reviewed
     done: bool
 
     @property
@@ -97,7 +102,7 @@ def transcript_entries(
                 transcript=tid,
                 group=" / ".join(values) if values else UNGROUPED,
                 segments=int(prog.segments) if prog is not None else 0,
-                coded=int(prog.coded) if prog is not None else 0,
+                coded=int(prog.reviewed) if prog is not None else 0,
                 done=bool(prog.done) if prog is not None else False,
             )
         )
@@ -109,6 +114,7 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
     """The transcript's live segments in order, with the codings this coder may see."""
     items: list[SegmentItem] = []
     by_id: dict[int, SegmentItem] = {}
+    reviewed = project.store.reviewed_segments(coder, transcript)
     for r in project.store.segment_rows(transcript):
         if r["orphaned"]:
             continue
@@ -118,6 +124,7 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
             participant=r["participant"],
             is_interviewer=bool(r["is_interviewer"]),
             text=r["text"],
+            reviewed=int(r["segment_id"]) in reviewed,
         )
         items.append(item)
         by_id[item.segment_id] = item

@@ -278,6 +278,8 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         if item.participant and item.participant != who:
             participant_style = base + self.get_component_rich_style("transcript-view--participant")
             out.append(Segment(f" ({item.participant})", participant_style))
+        if item.reviewed and not item.is_interviewer:
+            out.append(Segment(" ✓ reviewed", base + Style(dim=True, italic=True)))
         for chip in item.chips:
             color = self.code_color(chip.code) or "#888888"
             label = self.code_label(chip.code)

@@ -68,7 +68,7 @@ def test_qualkit_in_a_real_terminal(tmp_path: Path) -> None:
         screen = wait_for(lambda s: "health visitor" in s and "Codebook" in s)
         assert "Transcripts" in screen and "p1" in screen and "Maya" in screen
         subprocess.run([*env_tmux, "send-keys", "-t", session, "a"], check=True)
-        screen = wait_for(lambda s: " Access " in s and "coded 1/" in s)
+        screen = wait_for(lambda s: " Access " in s and "reviewed 1/" in s)
         with Project.open(root) as project:
             assert project.codings("ana")["code"].tolist() == ["access"]
         subprocess.run([*env_tmux, "send-keys", "-t", session, "q"], check=True)

@@ -48,7 +48,7 @@ async def test_code_key_applies_code_and_commits(study: Path) -> None:
         with Project.open(study) as other:
             assert other.codes_of(sid, "ana") == ["access"]
         assert view_of(app).current.codes_by("ana") == ["access"]
-        assert "coded 1/" in str(app.screen.query_one("#status").render())
+        assert "coded or reviewed 1/" in str(app.screen.query_one("#status").render())
 
 
 async def test_undo_and_redo(study: Path) -> None:
@@ -346,6 +346,26 @@ async def test_help_and_command_palette(study: Path) -> None:
         assert my_codes(project, current_id(app)) == ["impact"]
 
 
+async def test_reviewed_mark_counts_and_is_skipped(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = current_id(app)
+        await pilot.press("v")
+        await pilot.pause()
+        assert project.reviewed("ana") == {first}
+        assert current_id(app) != first  # moved on to the next segment still to do
+        assert "coded or reviewed 1/" in str(app.screen.query_one("#status").render())
+        await pilot.press("home")
+        await pilot.press("n")
+        await pilot.pause()
+        assert current_id(app) != first  # n skips a reviewed segment
+        await pilot.press("u")
+        await pilot.pause()
+        assert project.reviewed("ana") == set()
+        assert "coded or reviewed 0/" in str(app.screen.query_one("#status").render())
+
+
 async def test_transcripts_can_be_grouped_by_another_attribute(study: Path) -> None:
     project, app = open_app(study)
     async with app.run_test(size=SIZE) as pilot:
@@ -427,3 +447,19 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "long-waits" in app.screen.query_one("#codebook").nodes
+
+
+def test_every_single_key_binding_is_reserved_from_code_keys() -> None:
+    """A code's own key must never shadow a workbench key: the codebook refuses these."""
+    from qualkit.tui.actions import APP_ACTIONS, CODING_ACTIONS
+
+    from qualkit.codebook import RESERVED_KEYS
+
+    names = {"question_mark": "?", "slash": "/"}
+    single = {
+        names.get(key, key)
+        for action in (*APP_ACTIONS, *CODING_ACTIONS)
+        for key in action.keys.split(",")
+        if len(names.get(key, key)) == 1
+    }
+    assert single <= RESERVED_KEYS, single - RESERVED_KEYS
