@@ -28,7 +28,11 @@ class CoderNameScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Who is coding? Your codes are kept in a layer under this name.")
+            # A Static wraps to the dialog's width (a Label would be cut off).
+            yield Static(
+                "Who is coding? Your codes are kept in a layer under this name, and qualkit "
+                "remembers it for this project."
+            )
             yield Input(placeholder="e.g. ana", id="name")
             yield Static("", id="error")
 
