@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualkit.errors import ProjectError, TranscriptError
+from qualkit.errors import ProjectError, QualkitError, TranscriptError
 from qualkit.segment import split_turns, text_hash
 from qualkit.settings import Settings
 from qualkit.store import IngestPlan, PlannedSegment, PlannedTranscript, Store
@@ -59,16 +59,16 @@ class IngestReport:
         return text
 
 
-def decode_table(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise ProjectError("cannot decode")  # pragma: no cover - cp1252 decodes nearly anything
+def decode_table(data: bytes, shown: str) -> str:
+    """A CSV table's text, decoded like a transcript (BOM, UTF-8, UTF-16, Windows-1252)."""
+    from qualkit.transcripts import decode_bytes
+
+    try:
+        return decode_bytes(data, Path(shown))
+    except QualkitError as exc:
+        # The transcript reader words it for transcripts and names the file its own way.
+        reason = str(exc).split(": ", 1)[-1].replace("text transcript", "text CSV file")
+        raise ProjectError(f"{shown}: {reason}") from None
 
 
 def read_participants(path: Path, shown: str) -> dict[str, dict[str, Any]]:
@@ -77,9 +77,7 @@ def read_participants(path: Path, shown: str) -> dict[str, dict[str, Any]]:
         data = path.read_bytes()
     except OSError as exc:
         raise ProjectError(f"{shown}: cannot read: {exc.strerror}") from None
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ProjectError(f"{shown}: not a text CSV file (binary content)")
-    text = decode_table(data)
+    text = decode_table(data, shown)
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
@@ -282,6 +280,14 @@ def plan_ingest(
             raise TranscriptError(message) from None
         metadata = dict(parsed.metadata)
         tid = str(metadata.get("id") or path.stem).strip()
+        if not tid:
+            raise ProjectError(f"{rel}: empty transcript id in the front matter")
+        if old is not None and old["id"] != tid:
+            # Codings hang off the id: a silent change would split one interview in two.
+            raise ProjectError(
+                f"{rel}: its transcript id changed from '{old['id']}' to '{tid}'; an id "
+                f"cannot change once ingested (set 'id: {old['id']}' in its front matter again)"
+            )
         if tid in seen_ids and seen_ids[tid] != rel:
             raise ProjectError(f"{rel}: transcript id '{tid}' is already used by {seen_ids[tid]}")
         seen_ids[tid] = rel

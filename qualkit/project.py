@@ -418,7 +418,7 @@ class Project:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise ProjectError(f"{shown}: cannot read: {exc.strerror}") from None
-        rows = read_codings_csv(decode_table(data), shown, data)
+        rows = read_codings_csv(decode_table(data, shown), shown, data)
         book = self.codebook
         known = {int(r["segment_id"]): r for r in self.store.segment_rows()}
         planned: list[dict[str, Any]] = []

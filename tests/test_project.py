@@ -346,3 +346,12 @@ def test_reviewed_segments_count_towards_progress(project: Project, tmp_path: Pa
     project.ingest()
     assert project.reviewed("ana") == set()
     assert project.progress("ana").set_index("transcript").loc["p1", "reviewed"] == 1
+
+
+def test_a_changed_transcript_id_is_refused(project: Project, tmp_path: Path) -> None:
+    project.code(seg_id(project, "closer to her"), "bonding", "ana")
+    before = snapshot(tmp_path)
+    (tmp_path / "transcripts" / "p1.txt").write_text(INTERVIEW_1.replace("id: p1", "id: maya"))
+    with pytest.raises(ProjectError, match="id changed from 'p1' to 'maya'"):
+        project.ingest()
+    assert snapshot(tmp_path)["<database>"] == before["<database>"]
