@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
         if csv is not None:
             try:
                 csv.parent.mkdir(parents=True, exist_ok=True)
-                frame.to_csv(csv, index=False)
+                frame.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8
             except OSError as exc:
                 raise QualkitError(f"cannot write {csv}: {exc.strerror or exc}") from None
         if as_json:

@@ -451,7 +451,9 @@ class Project:
     def export_codings(self, path: Path, coder: str | None = None) -> int:
         """Long format: one row per coding with transcript, participant, attributes, code."""
         frame = self.codings_long(coder)
-        frame.to_csv(path, index=False)
+        # A UTF-8 byte-order mark makes Excel read accents and curly quotes right; pandas,
+        # R's readr and SPSS all accept it.
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
         return len(frame)
 
     def codings_long(self, coder: str | None = None) -> pd.DataFrame:

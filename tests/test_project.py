@@ -223,6 +223,7 @@ def test_import_and_export_codings(project: Project, tmp_path: Path) -> None:
     assert project.import_codings(good, "ben") == 2
     out = tmp_path / "out.csv"
     assert project.export_codings(out, "ben") == 2
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel then reads it as UTF-8
     import pandas as pd
 
     frame = pd.read_csv(out)
