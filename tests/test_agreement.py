@@ -459,7 +459,7 @@ def test_cli_agreement_table_footer_json_csv(project: Project, tmp_path: Path) -
     assert data["basis"] == "done" and data["n_units"] == 5
     assert [r["code"] for r in data["rows"]] == ["access", "impact"]
     assert any("Pe" in f for f in data["formulas"])
-    assert out_csv.read_text().startswith("code,name,n_units,both,only_a")
+    assert out_csv.read_text(encoding="utf-8-sig").startswith("code,name,n_units,both,only_a")
     res = runner.invoke(
         app,
         [
