@@ -66,7 +66,10 @@ def tui(
     """Open the coding workbench (a terminal UI)."""
     # Read new or edited transcripts first (instant when nothing changed), so a bad file is
     # reported here as one line rather than inside the full-screen app.
-    open_project(project).ingest()
+    p = open_project(project)
+    p.ingest()
+    p.daily_backup()
+    p.close()
     try:
         from qualkit.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - the TUI ships with qualkit

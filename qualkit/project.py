@@ -200,6 +200,9 @@ class Project:
 
     def ingest(self, progress: Progress | None = None) -> IngestReport:
         plan, report = plan_ingest(self.root, self.store, self.settings, progress)
+        if report.updated or report.missing:
+            # Re-anchoring codings to edited transcripts is the riskiest write qualkit makes.
+            self.store.backup(reason="before-ingest", keep=5)
         self.store.write_ingest(plan)
         return report
 
@@ -626,6 +629,16 @@ class Project:
 
     def backup(self, keep: int = 10) -> Path:
         return self.store.backup(reason="manual", keep=keep)
+
+    def daily_backup(self, keep: int = 7) -> Path | None:
+        """A backup when the last daily one is more than a day old (the workbench calls it on
+        start); returns the new file, or None when a recent one exists."""
+        import time
+
+        latest = self.store.latest_backup("daily")
+        if latest is not None and time.time() - latest.stat().st_mtime < 24 * 3600:
+            return None
+        return self.store.backup(reason="daily", keep=keep)
 
 
 def _filesystem_type(path: Path) -> str | None:

@@ -110,3 +110,29 @@ def test_a_version_1_project_is_migrated_with_a_backup(tmp_path: Path) -> None:
         sid = int(p.segments().segment_id.iloc[0])
         p.mark_reviewed(sid, "ana")
     assert list((tmp_path / ".qualkit" / "backups").glob("*before-migration-1-to-2.db"))
+
+
+def test_automatic_backups_before_reanchoring_and_daily(tmp_path: Path) -> None:
+    import os
+
+    write_tiny_project(tmp_path)
+    backups = tmp_path / ".qualkit" / "backups"
+    with Project.open(tmp_path) as p:
+        p.ingest()
+        assert not backups.exists()  # first ingest: nothing to protect yet
+        p.ingest()
+        assert not backups.exists()  # unchanged: nothing written
+        text = (tmp_path / "transcripts" / "p1.txt").read_text()
+        (tmp_path / "transcripts" / "p1.txt").write_text(text.replace("six", "seven"))
+        p.ingest()
+        assert len(list(backups.glob("*-before-ingest.db"))) == 1
+        first = p.daily_backup()
+        assert first is not None and p.daily_backup() is None  # at most one a day
+        day_old = first.stat().st_mtime - 25 * 3600
+        os.utime(first, (day_old, day_old))
+        assert p.daily_backup() is not None
+        for _ in range(12):
+            p.backup(keep=10)
+        # Rotation is per kind: manual backups never push out the others.
+        assert len(list(backups.glob("*-manual.db"))) == 10
+        assert len(list(backups.glob("*-before-ingest.db"))) == 1

@@ -132,10 +132,16 @@ class StoreBase:
             self.conn.backup(dest)
         finally:
             dest.close()
-        backups = sorted(folder.glob("project-*.db"))
+        # Rotate per reason, so frequent automatic backups never push out the one taken
+        # before a migration.
+        backups = sorted(folder.glob(f"project-*-{reason}.db"))
         for old in backups[:-keep] if keep > 0 else []:
             old.unlink()
         return target
+
+    def latest_backup(self, reason: str) -> Path | None:
+        backups = sorted((self.path.parent / "backups").glob(f"project-*-{reason}.db"))
+        return backups[-1] if backups else None
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
