@@ -20,6 +20,7 @@ from projects import write_tiny_project
 from typer.testing import CliRunner
 
 from qualkit import agreement as ag
+from qualkit import agreement_report as report
 from qualkit.errors import CodebookError, ProjectError, QualkitError
 from qualkit.project import Project
 
@@ -285,7 +286,7 @@ def mark_all_done(p: Project, coders: list[str]) -> None:
 
 def test_agreement_table_two_coders(project: Project) -> None:
     mark_all_done(project, ["ana", "ben"])
-    t = ag.agreement_table(project, ["ana", "ben"]).set_index("code")
+    t = report.agreement_table(project, ["ana", "ben"]).set_index("code")
     assert t.attrs["basis"] == "done" and t.attrs["n_units"] == 5
     assert list(t.index) == ["access", "referral", "waiting", "impact", "bonding"]
     r = t.loc["referral"]
@@ -307,7 +308,7 @@ def test_agreement_table_two_coders(project: Project) -> None:
 
 def test_theme_level_rolls_up_descendants(project: Project) -> None:
     mark_all_done(project, ["ana", "ben"])
-    t = ag.agreement_table(project, ["ana", "ben"], level="theme").set_index("code")
+    t = report.agreement_table(project, ["ana", "ben"], level="theme").set_index("code")
     assert list(t.index) == ["access", "impact"]
     acc = t.loc["access"]  # referral/waiting roll up: both coders have it on the same 3 units
     assert (acc.both, acc.only_a, acc.only_b, acc.neither) == (3, 0, 0, 2)
@@ -320,15 +321,15 @@ def test_units_are_transcripts_every_coder_finished(project: Project) -> None:
     project.mark_done("p1", "ana")
     project.mark_done("p1", "ben")
     project.mark_done("p2", "ana")  # ben has not finished p2
-    t = ag.agreement_table(project, ["ana", "ben"])
+    t = report.agreement_table(project, ["ana", "ben"])
     assert t.attrs["transcripts"] == ["p1"] and t.attrs["n_units"] == 3
     assert set(t.n_units) == {3}
-    given = ag.agreement_table(project, ["ana", "ben"], transcripts=["p2"])
+    given = report.agreement_table(project, ["ana", "ben"], transcripts=["p2"])
     assert given.attrs["basis"] == "given" and given.attrs["n_units"] == 2
 
 
 def test_without_done_marks_uses_transcripts_both_coded_and_says_so(project: Project) -> None:
-    t = ag.agreement_table(project, ["ana", "ben"])
+    t = report.agreement_table(project, ["ana", "ben"])
     assert t.attrs["basis"] == "coded"
     assert "marked done" in t.attrs["note"]
     assert t.attrs["transcripts"] == ["p1", "p2"]
@@ -339,7 +340,7 @@ def test_three_coders(project: Project) -> None:
     project.code(s["health visitor"], "referral", "cat")
     project.code(s["refer"], "referral", "cat")
     mark_all_done(project, ["ana", "ben", "cat"])
-    t = ag.agreement_table(project, ["ana", "ben", "cat"]).set_index("code")
+    t = report.agreement_table(project, ["ana", "ben", "cat"]).set_index("code")
     assert "fleiss_kappa" in t.columns and "kappa" not in t.columns
     r = t.loc["referral"]
     assert (r.all_yes, r.all_no, r.mixed) == (2, 2, 1)
@@ -352,23 +353,23 @@ def test_three_coders(project: Project) -> None:
 
 def test_project_errors(project: Project, tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="unknown coder 'zoe'"):
-        ag.agreement_table(project, ["ana", "zoe"])
+        report.agreement_table(project, ["ana", "zoe"])
     with pytest.raises(QualkitError, match="two coders"):
-        ag.agreement_table(project, ["ana"])
+        report.agreement_table(project, ["ana"])
     with pytest.raises(QualkitError, match="twice"):
-        ag.agreement_table(project, ["ana", "ana"])
+        report.agreement_table(project, ["ana", "ana"])
     with pytest.raises(ProjectError, match="unknown transcript"):
-        ag.agreement_table(project, ["ana", "ben"], transcripts=["p9"])
+        report.agreement_table(project, ["ana", "ben"], transcripts=["p9"])
     project.code(project.ids["Tuesdays"], "impact", "dee")  # type: ignore[attr-defined]
     project.code(project.ids["closer"], "impact", "eve")  # type: ignore[attr-defined]
     with pytest.raises(ProjectError, match="no shared units"):
-        ag.agreement_table(project, ["dee", "eve"])
+        report.agreement_table(project, ["dee", "eve"])
 
 
 def test_disagreements(project: Project) -> None:
     mark_all_done(project, ["ana", "ben"])
     s = project.ids  # type: ignore[attr-defined]
-    d = ag.disagreements(project, "ana", "ben")
+    d = report.disagreements(project, "ana", "ben")
     assert list(d.columns) == [
         "segment_id",
         "transcript",
@@ -384,30 +385,30 @@ def test_disagreements(project: Project) -> None:
         (s["closer"], "bonding", True, False),
         (s["Tuesdays"], "impact", True, False),
     }
-    only = ag.disagreements(project, "ana", "ben", code="referral")
+    only = report.disagreements(project, "ana", "ben", code="referral")
     assert len(only) == 1 and "six weeks" in only.text.iloc[0]
     assert only.transcript.iloc[0] == "p1"
     with pytest.raises(ProjectError, match="unknown code"):
-        ag.disagreements(project, "ana", "ben", code="nope")
+        report.disagreements(project, "ana", "ben", code="nope")
 
 
 def test_adopt_consensus(project: Project) -> None:
     mark_all_done(project, ["ana", "ben"])
     sid = project.ids["six weeks"]  # type: ignore[attr-defined]
-    out = ag.adopt_consensus(project, sid, ["waiting", "referral"], actor="ana")
+    out = report.adopt_consensus(project, sid, ["waiting", "referral"], actor="ana")
     assert out == {"added": ["waiting", "referral"], "removed": []}
     assert sorted(project.codes_of(sid, "consensus")) == ["referral", "waiting"]
-    out = ag.adopt_consensus(project, sid, ["waiting"], actor="ana")
+    out = report.adopt_consensus(project, sid, ["waiting"], actor="ana")
     assert out == {"added": [], "removed": ["referral"]}
     layer = project.codings("consensus")
     assert layer.code.tolist() == ["waiting"]
     assert set(layer.source) == {"consensus"} and "ana" in layer.memo.iloc[0]
     assert project.codes_of(sid, "ana") == ["waiting"]  # other layers untouched
     with pytest.raises(CodebookError):
-        ag.adopt_consensus(project, sid, ["waiting", "nope"], actor="ana")
+        report.adopt_consensus(project, sid, ["waiting", "nope"], actor="ana")
     assert project.codes_of(sid, "consensus") == ["waiting"]  # nothing written
     with pytest.raises(QualkitError, match="actor"):
-        ag.adopt_consensus(project, sid, ["waiting"], actor=" ")
+        report.adopt_consensus(project, sid, ["waiting"], actor=" ")
 
 
 # -- CLI --------------------------------------------------------------------------------------

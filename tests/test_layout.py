@@ -24,6 +24,7 @@ CORE_MODULES = [
     "qualkit.topics",
     "qualkit.evaluate",
     "qualkit.agreement",
+    "qualkit.agreement_report",
 ]
 HEAVY = ["textual", "torch", "sentence_transformers", "bertopic", "spacy", "umap", "docx"]
 
