@@ -126,7 +126,9 @@ class Project:
 
         if self._codebook is None or self._codebook.changed_on_disk():
             if not self.codebook_path.exists():
-                raise CodebookError(f"{self.codebook_path}: no codebook.yaml in the project")
+                # A folder of transcripts adopted as a project starts with an empty codebook,
+                # so the first code a coder creates has a file to go into.
+                Codebook.write_template(self.codebook_path)
             self._codebook = Codebook.load(self.codebook_path)
             if self._codebook.dirty:
                 # Ids derived from names are written into the file at once, so that codings

@@ -356,3 +356,14 @@ def test_a_changed_transcript_id_is_refused(project: Project, tmp_path: Path) ->
     with pytest.raises(ProjectError, match="id changed from 'p1' to 'maya'"):
         project.ingest()
     assert snapshot(tmp_path)["<database>"] == before["<database>"]
+
+
+def test_a_folder_of_transcripts_gets_a_codebook_when_first_needed(tmp_path: Path) -> None:
+    write_tiny_project(tmp_path)
+    (tmp_path / "codebook.yaml").unlink()
+    with Project.open(tmp_path) as p:
+        p.ingest()
+        assert len(p.codebook.codes) == 0
+        code_id = p.add_code("Parking", actor="ana")
+        p.code(int(p.segments().segment_id.iloc[0]), code_id, "ana")
+    assert "Parking" in (tmp_path / "codebook.yaml").read_text()
