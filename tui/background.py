@@ -138,7 +138,13 @@ def _topic_dict(topic: Any) -> dict:
         if data.get("nearest_code"):
             label += f"  ≈ {data['nearest_code']}"
     ids = [int(i) for i in data.get("segment_ids") or []]
+    # Representative segments first, then the rest of the topic.
+    first = [int(r["segment_id"]) for r in data.get("representatives") or []]
+    ids = first + [i for i in ids if i not in set(first)]
     return {
+        "groups": dict(data.get("groups") or {}),
+        "nearest_code": data.get("nearest_code"),
+        "similarity": data.get("similarity"),
         "id": data.get("id"),
         "label": label,
         "size": int(data.get("size") or len(ids)),

@@ -140,6 +140,8 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
     TopicsScreen #topics-status { height: auto; padding: 0 1; color: $text-muted; }
     TopicsScreen Horizontal { height: 1fr; }
     TopicsScreen #topic-list { width: 40%; height: 1fr; }
+    TopicsScreen #topic-detail { width: 1fr; height: 1fr; }
+    TopicsScreen #topic-summary { height: auto; padding: 0 1 1 1; }
     TopicsScreen #topic-segments { width: 1fr; height: 1fr; }
     """
 
@@ -168,7 +170,9 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         yield Static("Topics: computing … (Esc cancels)", id="topics-status")
         with Horizontal():
             yield OptionList(id="topic-list")
-            yield OptionList(id="topic-segments")
+            with Vertical(id="topic-detail"):
+                yield Static("", id="topic-summary")
+                yield OptionList(id="topic-segments")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -218,6 +222,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
     @on(OptionList.OptionHighlighted, "#topic-list")
     def _topic_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         topic = self.topics[int(event.option.id or 0)]
+        self.query_one("#topic-summary", Static).update(self._summary(topic))
         segments = self.query_one("#topic-segments", OptionList)
         segments.clear_options()
         options = []
@@ -229,6 +234,29 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             text.append(row["text"][:160].replace("\n", " "))
             options.append(Option(text, id=f"{row['transcript']}\t{sid}"))
         segments.add_options(options)
+
+    def _summary(self, topic: dict) -> Text:
+        """Size, terms, groups and nearest code: what the issue asks each topic to show."""
+        text = Text()
+        text.append(f"{topic['size']} segment(s)", style="bold")
+        if topic.get("terms"):
+            text.append("  terms: ", style="dim")
+            text.append(", ".join(topic["terms"][:8]))
+        if topic.get("groups"):
+            text.append("\ngroups: ", style="dim")
+            text.append(", ".join(f"{g} {n}" for g, n in topic["groups"].items()))
+        code_id = topic.get("nearest_code")
+        if code_id:
+            try:
+                book = self.project.codebook
+                name = book.codes[code_id].name if code_id in book else code_id
+            except QualkitError:  # an invalid codebook.yaml: show the id
+                name = code_id
+            text.append("\nnearest code: ", style="dim")
+            text.append(name)
+            if topic.get("similarity") is not None:
+                text.append(f" (similarity {float(topic['similarity']):.2f})", style="dim")
+        return text
 
     @on(OptionList.OptionSelected, "#topic-list")
     def _topic_selected(self) -> None:

@@ -94,7 +94,16 @@ def test_topics_screen(study: Path, snap_compare, monkeypatch: pytest.MonkeyPatc
     def fake_topics(root, progress, cancel):
         progress(1, 1)
         return [
-            {"label": "waiting, weeks, rang", "size": 2, "segment_ids": ids[:2], "words": []},
+            {
+                "label": "waiting, weeks, rang",
+                "size": 2,
+                "segment_ids": ids[:2],
+                "words": [],
+                "terms": ["waiting", "weeks", "rang"],
+                "groups": {"Parent": 2},
+                "nearest_code": "waiting",
+                "similarity": 0.57,
+            },
             {"label": "closer, needs", "size": 1, "segment_ids": ids[2:3], "words": []},
         ]
 

@@ -474,3 +474,25 @@ async def test_coder_name_prompt_wraps_instead_of_being_cut_off(study: Path) -> 
         assert isinstance(app.screen, CoderNameScreen)
         screen_text = app.export_screenshot().replace("&#160;", " ")
         assert "remembers it for this" in screen_text
+
+
+def test_topic_summaries_carry_groups_and_nearest_code() -> None:
+    from qualkit.tui.background import _topic_dict
+
+    from qualkit.topics import Topic
+
+    topic = Topic(
+        id=3,
+        size=3,
+        terms=["crèche", "bus"],
+        groups={"Parent": 2, "Stakeholder": 1},
+        representatives=[{"segment_id": 9}],
+        nearest_code="engagement-practical",
+        similarity=0.41,
+        segment_ids=[4, 9, 12],
+    )
+    shown = _topic_dict(topic)
+    assert shown["segment_ids"] == [9, 4, 12]  # the representative segment first
+    assert shown["groups"] == {"Parent": 2, "Stakeholder": 1}
+    assert shown["nearest_code"] == "engagement-practical" and shown["similarity"] == 0.41
+    assert "crèche" in shown["label"]
