@@ -111,7 +111,13 @@ def describe_reason(because: dict) -> str:
     return "; ".join(parts)
 
 
-def compute_topics(root: Path, progress: Progress | None, cancel: Any) -> list[dict]:
+def compute_topics(
+    root: Path,
+    progress: Progress | None,
+    cancel: Any,
+    uncoded: bool = False,
+    coder: str | None = None,
+) -> list[dict]:
     """Topics over the project's segments via qualkit.topics, as plain dicts.
 
     Each dict: label (str), size (int), segment_ids (list[int]), words (list[str]).
@@ -123,7 +129,9 @@ def compute_topics(root: Path, progress: Progress | None, cancel: Any) -> list[d
     from qualkit.project import Project
 
     with Project.open(root) as project:
-        result = core_compute_topics(project, progress=progress, cancel=cancel)
+        result = core_compute_topics(
+            project, progress=progress, cancel=cancel, uncoded=uncoded, coder=coder
+        )
     topics = result.get("topics", []) if isinstance(result, dict) else list(result)
     return [_topic_dict(t) for t in topics]
 

@@ -298,7 +298,9 @@ class CodingActions:
             if hit is not None:
                 self.open_transcript(hit[0], hit[1])
 
-        self.app.push_screen(TopicsScreen(self.project), chosen)
+        # Blind coders only see their own layer, so "uncoded" means uncoded by them.
+        coder = self.coder if self.blind else None
+        self.app.push_screen(TopicsScreen(self.project, coder), chosen)
 
     def action_codebook_editor(self) -> None:
         from qualkit.tui.screens import CodebookEditor

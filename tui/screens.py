@@ -135,6 +135,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
     BINDINGS = [
         Binding("escape", "close", "Cancel / close", id="topics-close"),
         Binding("c", "topic_to_code", "Make a code from this topic", id="topic-to-code"),
+        Binding("o", "toggle_uncoded", "Only uncoded / all", id="topics-uncoded"),
     ]
     DEFAULT_CSS = """
     TopicsScreen #topics-status { height: auto; padding: 0 1; color: $text-muted; }
@@ -158,9 +159,13 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Any, coder: str | None = None) -> None:
         super().__init__()
         self.project = project
+        # Only segments nobody has coded (in blind mode: that this coder has not coded):
+        # the clusters then show what the codebook does not cover yet.
+        self.uncoded = False
+        self.coder = coder
         self.topics: list[dict] = []
         self._cancel = threading.Event()
         self._running = False
@@ -189,7 +194,9 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
                 self.post_message(self.TopicsProgressed(done, total))
 
         try:
-            topics = compute_topics(self.project.root, progress, self._cancel)
+            topics = compute_topics(
+                self.project.root, progress, self._cancel, uncoded=self.uncoded, coder=self.coder
+            )
         except (QualkitError, sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
             self.post_message(self.TopicsFailed(str(exc)))
             return
@@ -208,8 +215,10 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
     def on_topics_screen_topics_computed(self, message: TopicsComputed) -> None:
         self._running = False
         self.topics = message.topics
+        scope = "segments nobody has coded" if self.uncoded else "all segments"
         self.query_one("#topics-status", Static).update(
-            f"{len(self.topics)} topic(s). Enter on a segment opens it; Esc closes."
+            f"{len(self.topics)} topic(s) over {scope} (o switches). "
+            "Enter on a segment opens it; Esc closes."
         )
         listing = self.query_one("#topic-list", OptionList)
         listing.add_options(
@@ -267,6 +276,19 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         if event.option.id:
             transcript, sid = event.option.id.split("\t")
             self.dismiss((transcript, int(sid)))
+
+    def action_toggle_uncoded(self) -> None:
+        if self._running:
+            return
+        self.uncoded = not self.uncoded
+        self.topics = []
+        self.query_one("#topic-list", OptionList).clear_options()
+        self.query_one("#topic-segments", OptionList).clear_options()
+        self.query_one("#topic-summary", Static).update("")
+        self.query_one("#topics-status", Static).update("Topics: computing … (Esc cancels)")
+        self._cancel.clear()
+        self._running = True
+        self._compute()
 
     def action_topic_to_code(self) -> None:
         listing = self.query_one("#topic-list", OptionList)

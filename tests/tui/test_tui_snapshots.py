@@ -91,7 +91,7 @@ def test_topics_screen(study: Path, snap_compare, monkeypatch: pytest.MonkeyPatc
     with Project.open(study) as p:
         ids = p.segments("p1")["segment_id"].tolist()
 
-    def fake_topics(root, progress, cancel):
+    def fake_topics(root, progress, cancel, **options):
         progress(1, 1)
         return [
             {

@@ -421,7 +421,7 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
     with Project.open(study) as p:
         ids = p.segments("p1")["segment_id"].tolist()
 
-    def fake_topics(root, progress, cancel):
+    def fake_topics(root, progress, cancel, **options):
         return [
             {
                 "id": 0,
@@ -496,3 +496,28 @@ def test_topic_summaries_carry_groups_and_nearest_code() -> None:
     assert shown["groups"] == {"Parent": 2, "Stakeholder": 1}
     assert shown["nearest_code"] == "engagement-practical" and shown["similarity"] == 0.41
     assert "crèche" in shown["label"]
+
+
+async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monkeypatch) -> None:
+    from qualkit.tui import screens
+
+    calls = []
+
+    def fake_topics(root, progress, cancel, **options):
+        calls.append(options)
+        return []
+
+    monkeypatch.setattr(screens, "compute_topics", fake_topics)
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#topics-status").render())
+    assert [c["uncoded"] for c in calls] == [False, True]
+    assert calls[1]["coder"] is None  # not blind: nobody's codings
+    assert "segments nobody has coded" in status
