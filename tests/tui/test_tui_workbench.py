@@ -521,3 +521,12 @@ async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monke
     assert [c["uncoded"] for c in calls] == [False, True]
     assert calls[1]["coder"] is None  # not blind: nobody's codings
     assert "segments nobody has coded" in status
+
+
+def test_suggestion_reasons_show_how_strong_the_evidence_is() -> None:
+    from qualkit.tui.background import describe_reason
+
+    near = {"nearest": {"segment_id": 4, "snippet": "The wait was long", "similarity": 0.62}}
+    assert describe_reason(near) == "like #4 (0.62): “The wait was long”"
+    field = {"codebook": {"field": "example", "text": "We waited weeks.", "similarity": 0.171}}
+    assert describe_reason(field) == "codebook example (0.17): We waited weeks."
