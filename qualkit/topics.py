@@ -274,7 +274,9 @@ def topic_to_code(
     t = topic.to_dict(with_segments=True) if isinstance(topic, Topic) else topic
     if not name or not name.strip():
         raise ProjectError("a name for the new code is required (--name)")
-    code_id = project.add_code(name.strip(), parent=parent, description=draft_description(t))
+    code_id = project.add_code(
+        name.strip(), parent=parent, actor=coder or "system", description=draft_description(t)
+    )
     if coder:
         for sid in t.get("segment_ids", []):
             project.code(int(sid), code_id, coder, source="topic")

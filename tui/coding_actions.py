@@ -117,7 +117,9 @@ class CodingActions:
                 return
             code_id = choice.code_id
             if code_id is None:
-                code_id = self.guard(lambda: self.project.add_code(choice.name), "new code")
+                code_id = self.guard(
+                    lambda: self.project.add_code(choice.name, actor=self.coder), "new code"
+                )
                 if code_id is None:
                     return
                 self._load_codebook()

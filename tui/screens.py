@@ -492,9 +492,8 @@ class CodebookEditor(Screen[None]):
             self.notify("Nothing changed.", timeout=2)
             return
 
-        def save() -> None:
-            book.update(code_id, **changed)
-            book.save()
+        def save() -> None:  # through the project, so the audit trail records it
+            self.project.update_code(code_id, actor=self.coder, **changed)
 
         if self._guard(save):
             self.notify(f"Saved {', '.join(changed)} of {code_id}.", timeout=3)
@@ -507,7 +506,9 @@ class CodebookEditor(Screen[None]):
             if not name:
                 return
             new_id: list[str] = []
-            if self._guard(lambda: new_id.append(self.project.add_code(name, parent=parent))):
+            if self._guard(
+                lambda: new_id.append(self.project.add_code(name, parent=parent, actor=self.coder))
+            ):
                 self._fill_tree(new_id[0])
 
         title = f"Name of the new sub-code of {parent}" if parent else "Name of the new code"
@@ -533,8 +534,7 @@ class CodebookEditor(Screen[None]):
             parent = None if choice.code_id == "__top__" else choice.code_id
 
             def move() -> None:
-                book.move(code_id, parent)
-                book.save()
+                self.project.move_code(code_id, parent, actor=self.coder)
 
             if self._guard(move):
                 self._fill_tree(code_id)

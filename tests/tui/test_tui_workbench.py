@@ -327,6 +327,9 @@ async def test_codebook_editor_adds_and_edits(study: Path) -> None:
         sid = current_id(app)
         await pilot.press("z")  # the new key codes at once
         assert my_codes(project, sid) == ["sleep"]
+    # Codebook edits made in the workbench are in the audit trail, under the coder's name.
+    logged = [(e.coder, e.action) for e in project.store.events() if e.action.endswith("-code")]
+    assert ("ana", "add-code") in logged and ("ana", "update-code") in logged
 
 
 async def test_help_and_command_palette(study: Path) -> None:
