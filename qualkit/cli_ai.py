@@ -81,8 +81,7 @@ def register(app: typer.Typer) -> None:
         emb = embedder_for(p)
         segs = p.segments(include_interviewer=True)
         with _progress_bar("embedding") as progress:
-            embed_segments(p, emb, progress=progress, segments=segs)
-        new = embed_segments.last_new
+            _, new = embed_segments(p, emb, progress=progress, segments=segs)
         typer.echo(
             f"{len(segs)} segments, {new} newly embedded, {len(segs) - new} from cache "
             f"(model {emb.model_id})"

@@ -369,17 +369,17 @@ def embed_segments(
     cancel: Cancel = None,
     segments=None,
     include_interviewer: bool = True,
-) -> np.ndarray:
+) -> tuple[np.ndarray, int]:
     """Embeddings of the project's segments (rows aligned with ``segments``).
 
     ``segments`` defaults to ``project.segments(include_interviewer=True)`` (interviewer turns
     give context to the answers that follow them). Only text hashes missing from the cache are
-    embedded. ``embed_segments.last_new`` holds how many were newly embedded.
+    embedded. Returns (matrix, number of texts newly embedded).
     """
     embedder = embedder or embedder_for(project)
     if segments is None:
         segments = project.segments(include_interviewer=include_interviewer)
-    mat, new = embed_texts_cached(
+    return embed_texts_cached(
         project.store,
         embedder,
         segments["text"].tolist(),
@@ -387,8 +387,3 @@ def embed_segments(
         progress=progress,
         cancel=cancel,
     )
-    embed_segments.last_new = new  # type: ignore[attr-defined]
-    return mat
-
-
-embed_segments.last_new = 0  # type: ignore[attr-defined]

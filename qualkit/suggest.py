@@ -312,7 +312,9 @@ def build_segment_table(
     if transcripts is not None:
         wanted = set(transcripts) | set(exemplar_codings(project, None)["transcript"])
         allseg = allseg[allseg["transcript"].isin(wanted)].reset_index(drop=True)
-    emb_all = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=allseg)
+    emb_all, _ = embed_segments(
+        project, embedder, progress=progress, cancel=cancel, segments=allseg
+    )
     if len(allseg) == 0:
         raise ProjectError("the project has no segments yet: run qualkit ingest first")
     order = np.lexsort(

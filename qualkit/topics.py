@@ -176,7 +176,7 @@ def compute_topics(
     segs = segs.reset_index(drop=True)
     if len(segs) < 10:
         raise TopicsError(f"too few segments for topics ({len(segs)}; need at least 10)")
-    emb = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=segs)
+    emb, _ = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=segs)
     docs = segs["text"].astype(str).tolist()
     labels, terms, info = cluster(emb, docs, seed=seed, min_topic_size=min_topic_size)
     evidence = CodebookEvidence(project.codebook, embedder) if len(project.codebook.codes) else None

@@ -34,22 +34,21 @@ def test_cache_embeds_nothing_twice_and_only_edited_segments(tmp_path):
     orig = e.encode
     e.encode = lambda texts, **kw: (calls.append(len(texts)), orig(texts, **kw))[1]
     seen = []
-    m1 = embed_segments(p, e, progress=lambda d, t: seen.append((d, t)))
+    m1, first_new = embed_segments(p, e, progress=lambda d, t: seen.append((d, t)))
     n = len(p.segments(include_interviewer=True))
     assert m1.shape == (n, e.dim)
     assert seen[-1][0] == seen[-1][1] > 0
-    first_new = embed_segments.last_new
     assert first_new > 0
     calls.clear()
-    m2 = embed_segments(p, e)
-    assert embed_segments.last_new == 0 and calls == []
+    m2, new = embed_segments(p, e)
+    assert new == 0 and calls == []
     assert np.array_equal(m1, m2)
     # edit one answer in one transcript: only that text is embedded again
     f = root / "transcripts" / "p01-0.txt"
     f.write_text(f.read_text("utf-8").replace("nearly eight weeks", "nearly nine weeks"), "utf-8")
     p.ingest()
-    embed_segments(p, e)
-    assert embed_segments.last_new == 1
+    _, new = embed_segments(p, e)
+    assert new == 1
     p.close()
 
 
@@ -69,8 +68,8 @@ def test_interrupted_embedding_keeps_finished_batches(tmp_path):
         )
     kept = p.store.get_embeddings(e.model_id, segs["text_hash"].tolist())
     assert 0 < len(kept) < segs["text_hash"].nunique()
-    embed_segments(p, e, segments=segs)
-    assert embed_segments.last_new == segs["text_hash"].nunique() - len(kept)
+    _, new = embed_segments(p, e, segments=segs)
+    assert new == segs["text_hash"].nunique() - len(kept)
     p.close()
 
 

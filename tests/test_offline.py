@@ -29,7 +29,7 @@ def test_embed_suggest_topics_without_network(tmp_path, monkeypatch):
     _MODEL_CACHE.clear()  # load the model from disk inside the sandbox
     emb = SentenceTransformerEmbedder()
     p = Project.open(write_ai_project(tmp_path, copies=3))
-    m = embed_segments(p, emb)
+    m, _ = embed_segments(p, emb)
     assert m.shape[1] == 384
     s = Suggester(p, embedder=emb)
     assert s.suggest([seg_id(p, "best training")], top_k=1)[0][0].code_id == "training"
