@@ -142,10 +142,9 @@ def label_space(codebook, level: str = "code") -> LabelSpace:
                     anc[i, index[a]] = 1.0
         anc /= np.maximum(anc.sum(axis=1, keepdims=True), 1.0)
         return LabelSpace(labels, index, maps, anc if anc.any() else None)
-    else:
-        labels = [c.id for c in codebook.roots()]
-        index = {c: i for i, c in enumerate(labels)}
-        maps = {c: [index[codebook.theme_of(c)]] for c in codebook.codes}
+    labels = [c.id for c in codebook.roots()]
+    index = {c: i for i, c in enumerate(labels)}
+    maps = {c: [index[codebook.theme_of(c)]] for c in codebook.codes}
     return LabelSpace(labels, index, maps)
 
 
@@ -211,8 +210,6 @@ class CodebookEvidence:
                 self.excl[i] = v
                 self.has_excl[i] = True
         self.code_index = {c: i for i, c in enumerate(self.codes)}
-        self._rollup: dict[str, Any] = {}
-        self.codebook = codebook
 
     def code_scores(self, emb: np.ndarray) -> np.ndarray:
         """(n, n_codes) codebook similarity, exclude notes counting against."""
@@ -522,11 +519,9 @@ class Suggester:
         return because
 
     def uncoded_segments(self, coder: str | None) -> list[int]:
+        """Codable segments nobody (or, with ``coder``, that coder) has coded yet."""
         ids = self.table.frame["segment_id"].astype(int).tolist()
-        if not coder:
-            coded = set(self.project.codings()["segment_id"].astype(int))
-        else:
-            coded = set(self.project.codings(coder)["segment_id"].astype(int))
+        coded = set(self.project.codings(coder or None)["segment_id"].astype(int))
         return [s for s in ids if s not in coded]
 
 
