@@ -60,11 +60,7 @@ class TranscriptEntry:
 
 def group_attribute(people: dict[str, dict[str, Any]]) -> str | None:
     """The participant attribute transcripts are grouped by: `group` when present."""
-    names: list[str] = []
-    for attrs in people.values():
-        for name in attrs:
-            if name not in names:
-                names.append(name)
+    names = attribute_names(people)
     for preferred in GROUP_ATTRIBUTES:
         if preferred in names:
             return preferred

@@ -70,11 +70,12 @@ class TranscriptList(OptionList):
 class CodebookTree(Tree[str]):
     """Codes with their key and counts (mine / all)."""
 
+    nodes: dict[str, Any] = {}  # each code's node, once shown
+
     def show(self, book: Any, mine: dict, everyone: dict, blind: bool) -> None:
         self.clear()
         self.root.expand()
-        self._meta = (mine, everyone, blind)
-        self.nodes: dict[str, Any] = add_codes(
+        self.nodes = add_codes(
             self.root, book, lambda code: self.label_for(code, mine, everyone, blind)
         )
 
@@ -94,7 +95,7 @@ class CodebookTree(Tree[str]):
         return text
 
     def update_code(self, code: Any, mine: dict, everyone: dict, blind: bool) -> None:
-        node = getattr(self, "nodes", {}).get(code.id)
+        node = self.nodes.get(code.id)
         if node is not None:
             node.set_label(self.label_for(code, mine, everyone, blind))
 
