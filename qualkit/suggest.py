@@ -389,6 +389,9 @@ class Suggester:
         self.features = segment_features(
             self.table.emb, self.table.ctx, self.table.rel_pos, self.cfg
         )
+        # reasons look up a neighbour per suggestion: plain arrays, not a pandas row each time
+        self._segment_ids = self.table.frame["segment_id"].to_numpy(dtype=np.int64)
+        self._texts = self.table.frame["text"].astype(str).tolist()
         self.refresh()
 
     # -- model ----------------------------------------------------------------------------
@@ -439,10 +442,11 @@ class Suggester:
         few = None
         if self.model is not None:
             few = self.model.predict(self.features[rows])
-            inside = np.array([r in self.train_pos for r in rows.tolist()], dtype=bool)
+            # train_rows is sorted, so one searchsorted finds which rows are exemplars and where
+            pos = np.searchsorted(self.train_rows, rows)
+            inside = self.train_rows[pos.clip(max=len(self.train_rows) - 1)] == rows
             if inside.any():
-                tr = np.array([self.train_pos[r] for r in rows[inside].tolist()])
-                few[inside] = self.model.predict_loo(self.features[rows[inside]], tr)
+                few[inside] = self.model.predict_loo(self.features[rows[inside]], pos[inside])
         return blend(few, self.zero[rows], self.counts, self.cfg, self.space.ancestors)
 
     # -- public ---------------------------------------------------------------------------
@@ -507,10 +511,10 @@ class Suggester:
                 cols = cols[cols != own]
             if len(cols):
                 j = cols[int(np.argmax(sims[cols]))]
-                seg = self.table.frame.iloc[int(self.train_rows[j])]
+                nearest_row = int(self.train_rows[j])
                 because["nearest"] = {
-                    "segment_id": int(seg["segment_id"]),
-                    "snippet": _snippet(seg["text"]),
+                    "segment_id": int(self._segment_ids[nearest_row]),
+                    "snippet": _snippet(self._texts[nearest_row]),
                     "similarity": round(float(sims[j]), 4),
                 }
         fld = self.evidence.best_field(self.table.emb[row], label, self.space)
