@@ -11,16 +11,19 @@ holds out whole transcripts instead (harder: nothing from the same interview is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from qualkit.embed import Embedder
+from qualkit.embed import Embedder, Progress
 from qualkit.errors import ProjectError
 from qualkit.suggest import LEVELS, RidgeModel, SuggestConfig, Suggester, blend
 
 
-def hit_rates(scores: np.ndarray, gold: np.ndarray, ks=(1, 3, 5)) -> dict[str, float]:
+def hit_rates(
+    scores: np.ndarray, gold: np.ndarray, ks: Sequence[int] = (1, 3, 5)
+) -> dict[str, float]:
     order = np.argsort(-scores, axis=1, kind="stable")
     out = {}
     for k in ks:
@@ -110,7 +113,7 @@ def evaluate_suggestions(
     seed: int = 0,
     group: str | None = None,
     suggester: Suggester | None = None,
-    progress=None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """k-fold cross-validation of suggestions over `coder`'s codings (see module doc)."""
     if level not in LEVELS:
@@ -167,8 +170,6 @@ def evaluate_suggestions(
         "n_labels": int(gold.any(axis=0).sum()),
         "model": sug.embedder.model_id,
     }
-    full = _summary(few_scores, gold, space.labels)
-    zero = _summary(zero_scores, gold, space.labels)
-    result.update({k: v for k, v in full.items()})
-    result["zero_shot"] = {k: v for k, v in zero.items()}
+    result.update(_summary(few_scores, gold, space.labels))
+    result["zero_shot"] = _summary(zero_scores, gold, space.labels)
     return result
