@@ -249,12 +249,13 @@ class CodebookEvidence:
         return {
             "code": self.codes[self.field_owner[j]],
             "field": self.field_kind[j],
-            "text": _snippet(self.field_text[j]),
+            "text": snippet(self.field_text[j]),
             "similarity": round(float(sims[k]), 4),
         }
 
 
-def _snippet(text: str, n: int = 120) -> str:
+def snippet(text: str, n: int = 120) -> str:
+    """``text`` on one line, cut to ``n`` characters with an ellipsis."""
     text = re.sub(r"\s+", " ", str(text)).strip()
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
@@ -514,7 +515,7 @@ class Suggester:
                 nearest_row = int(self.train_rows[j])
                 because["nearest"] = {
                     "segment_id": int(self._segment_ids[nearest_row]),
-                    "snippet": _snippet(self._texts[nearest_row]),
+                    "snippet": snippet(self._texts[nearest_row]),
                     "similarity": round(float(sims[j]), 4),
                 }
         fld = self.evidence.best_field(self.table.emb[row], label, self.space)

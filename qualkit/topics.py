@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 
 from qualkit.embed import Embedder, embed_segments, embedder_for, normalise_rows
 from qualkit.errors import ProjectError, QualkitError
+from qualkit.suggest import CodebookEvidence, snippet
 
 LAST_TOPICS = "topics-last.json"
 # Spoken-language fillers and apostrophe-less contractions, on top of sklearn's English list.
@@ -59,9 +59,8 @@ class Topic:
         return d
 
 
-def _snippet(text: str, n: int = 160) -> str:
-    text = re.sub(r"\s+", " ", str(text)).strip()
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def _last_topics_path(project: Any) -> Path:
+    return Path(project.root) / ".qualkit" / LAST_TOPICS
 
 
 def cluster(
@@ -166,8 +165,6 @@ def compute_topics(
     save: bool = True,
 ) -> dict[str, Any]:
     """Topics over the project's participant segments (only uncoded ones with ``uncoded``)."""
-    from qualkit.suggest import CodebookEvidence
-
     embedder = embedder or embedder_for(project)
     segs = project.segments()
     if uncoded:
@@ -191,7 +188,7 @@ def compute_topics(
                 "segment_id": int(segs.at[r, "segment_id"]),
                 "transcript": str(segs.at[r, "transcript"]),
                 "participant": segs.at[r, "participant"],
-                "text": _snippet(segs.at[r, "text"]),
+                "text": snippet(segs.at[r, "text"], 160),
             }
             for r in rep_rows
         ]
@@ -228,7 +225,7 @@ def compute_topics(
         "topics": topics,
     }
     if save:
-        path = Path(project.root) / ".qualkit" / LAST_TOPICS
+        path = _last_topics_path(project)
         data = {**result, "topics": [t.to_dict(with_segments=True) for t in topics]}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), "utf-8")
@@ -237,7 +234,7 @@ def compute_topics(
 
 
 def last_topics(project) -> dict[str, Any]:
-    path = Path(project.root) / ".qualkit" / LAST_TOPICS
+    path = _last_topics_path(project)
     if not path.exists():
         raise TopicsError("no topics computed yet: run qualkit topics first")
     return json.loads(path.read_text("utf-8"))
