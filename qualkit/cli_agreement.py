@@ -68,22 +68,33 @@ def _fmt(x: Any, digits: int = 3) -> str:
     return str(x)
 
 
+def _json_value(v: Any) -> Any:
+    """NaN (an undefined coefficient) as null, numpy scalars as plain Python values."""
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
 def _records(frame: Any) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append(
-            {
-                k: (
-                    None
-                    if isinstance(v, float) and math.isnan(v)
-                    else v.item()
-                    if hasattr(v, "item")
-                    else v
-                )
-                for k, v in rec.items()
-            }
-        )
-    return out
+    return [{k: _json_value(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
+
+
+def _check_level(level: str) -> None:
+    if level not in ("code", "theme"):
+        raise QualkitError(f"--level must be 'code' or 'theme', not '{level}'")
+
+
+def _echo_json(names: list[str], level: str, frame: Any, **extra: Any) -> None:
+    """The JSON both commands print: who, what level, the unit basis, the rows."""
+    payload = {
+        "coders": names,
+        "level": level,
+        "basis": frame.attrs["basis"],
+        "units_note": frame.attrs["note"],
+        **extra,
+        "rows": _records(frame),
+    }
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def register(app: typer.Typer) -> None:
@@ -108,8 +119,7 @@ def register(app: typer.Typer) -> None:
         from qualkit.agreement_report import agreement_table
 
         names = _coders(coders)
-        if level not in ("code", "theme"):
-            raise QualkitError(f"--level must be 'code' or 'theme', not '{level}'")
+        _check_level(level)
         p = _open(project)
         wanted = None
         if transcripts:
@@ -123,21 +133,13 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:
                 raise QualkitError(f"cannot write {csv}: {exc.strerror or exc}") from None
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "coders": names,
-                        "level": level,
-                        "basis": frame.attrs["basis"],
-                        "units_note": frame.attrs["note"],
-                        "transcripts": frame.attrs["transcripts"],
-                        "n_units": frame.attrs["n_units"],
-                        "formulas": formulas,
-                        "rows": _records(frame),
-                    },
-                    ensure_ascii=False,
-                    indent=2,
-                )
+            _echo_json(
+                names,
+                level,
+                frame,
+                transcripts=frame.attrs["transcripts"],
+                n_units=frame.attrs["n_units"],
+                formulas=formulas,
             )
             return
         _print_table(frame, names, level, formulas)
@@ -158,24 +160,11 @@ def register(app: typer.Typer) -> None:
         names = _coders(coders)
         if len(names) != 2:
             raise QualkitError("disagreements compares exactly two coders, e.g. --coders ana,ben")
-        if level not in ("code", "theme"):
-            raise QualkitError(f"--level must be 'code' or 'theme', not '{level}'")
+        _check_level(level)
         p = _open(project)
         frame = list_disagreements(p, names[0], names[1], code=code, level=level)  # type: ignore[arg-type]
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "coders": names,
-                        "level": level,
-                        "basis": frame.attrs["basis"],
-                        "units_note": frame.attrs["note"],
-                        "rows": _records(frame),
-                    },
-                    ensure_ascii=False,
-                    indent=2,
-                )
-            )
+            _echo_json(names, level, frame)
             return
         from rich.console import Console
         from rich.table import Table
