@@ -170,11 +170,20 @@ def agreement_table(
     segs, layers, rows, chosen, basis = _units_and_layers(project, coders, transcripts, level)
     unit_ids = [int(s) for s in segs["segment_id"]]
     n = len(unit_ids)
+    # every coder's yes/no for every (unit, row) in one pass over the layers, rather than a
+    # membership test per code x unit x coder
+    unit_index = {sid: i for i, sid in enumerate(unit_ids)}
+    row_index = {code: j for j, (code, _) in enumerate(rows)}
+    judged = np.zeros((len(coders), n, len(rows)), dtype=bool)
+    for ci, coder in enumerate(coders):
+        for sid, codes in layers[coder].items():
+            for code in codes:
+                j = row_index.get(code)
+                if j is not None:
+                    judged[ci, unit_index[sid], j] = True
     records = []
-    for code, name in rows:
-        yes = np.array(
-            [[code in layers[c].get(sid, ()) for sid in unit_ids] for c in coders], dtype=bool
-        )
+    for j, (code, name) in enumerate(rows):
+        yes = judged[:, :, j]
         if len(coders) == 2:
             t = binary_table(yes[0], yes[1])
             pa, k, a, ac1 = (
