@@ -9,7 +9,7 @@ come from :mod:`qualkit.agreement`, implemented from the published formulas.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -101,10 +101,18 @@ BASIS_NOTES = {
 }
 
 
+class _Units(NamedTuple):
+    segments: Any  # frame of the unit segments
+    layers: dict[str, dict[int, set[str]]]  # coder -> {segment_id: codes (rolled up)}
+    rows: list[tuple[str, str]]  # (code or theme id, name) to report on
+    transcripts: list[str]
+    basis: str  # how the transcripts were chosen (a BASIS_NOTES key)
+    coders: list[str]  # the coder names, checked
+
+
 def _units_and_layers(
     project: Any, coders: Sequence[str], transcripts: Sequence[str] | None, level: str
-) -> tuple[Any, dict[str, dict[int, set[str]]], list[tuple[str, str]], list[str], str]:
-    """Units (segments frame), per coder {segment_id: codes (rolled up)}, rows, transcripts."""
+) -> _Units:
     if level not in ("code", "theme"):
         raise QualkitError(f"level must be 'code' or 'theme', not '{level}'")
     coders = _check_coders(project, coders)
@@ -136,7 +144,7 @@ def _units_and_layers(
         rows = [(c.id, c.name) for c in book.roots()]
     else:
         rows = [(cid, c.name) for cid, c in book.codes.items()] + [(x, "") for x in extra]
-    return segs, layers, rows, chosen, basis
+    return _Units(segs, layers, rows, chosen, basis, coders)
 
 
 def _note(*coefs: Coefficient) -> str:
@@ -166,8 +174,9 @@ def agreement_table(
     """
     import pandas as pd
 
-    coders = _check_coders(project, coders)
-    segs, layers, rows, chosen, basis = _units_and_layers(project, coders, transcripts, level)
+    segs, layers, rows, chosen, basis, coders = _units_and_layers(
+        project, coders, transcripts, level
+    )
     unit_ids = [int(s) for s in segs["segment_id"]]
     n = len(unit_ids)
     # every coder's yes/no for every (unit, row) in one pass over the layers, rather than a
@@ -287,7 +296,7 @@ def disagreements(
     """
     import pandas as pd
 
-    segs, layers, rows, chosen, basis = _units_and_layers(
+    segs, layers, rows, chosen, basis, (coder_a, coder_b) = _units_and_layers(
         project, [coder_a, coder_b], transcripts, level
     )
     if code is not None:
