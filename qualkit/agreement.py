@@ -21,31 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 Metric = Literal["nominal", "ordinal", "interval", "ratio"]
 METRICS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 CONSENSUS = "consensus"
-
-# The formulas as they appear in report footers (plain text, one per line).
-FORMULAS: dict[str, str] = {
-    "percent_agreement": "Po = (units on which the coders agree) / N; with m coders: "
-    "Po = mean over units of sum_k r_ik(r_ik-1) / (r_i(r_i-1))",
-    "cohen_kappa": "kappa = (Po - Pe) / (1 - Pe),  Pe = sum_k pA_k * pB_k  "
-    "(pA_k, pB_k: share of units each coder put in category k)",
-    "krippendorff_alpha": "alpha = 1 - Do/De,  Do = sum_ck o_ck d_ck / n,  "
-    "De = sum_ck n_c n_k d_ck / (n(n-1));  o_ck: coincidences of values c,k within units, "
-    "n_c = sum_k o_ck, n = pairable values; nominal d_ck = [c != k]",
-    "gwet_ac1": "AC1 = (Po - Pe) / (1 - Pe),  Pe = sum_k pi_k(1 - pi_k) / (q - 1)  "
-    "(pi_k: mean share of category k, q categories; q = 2 for yes/no)",
-    "fleiss_kappa": "kappa = (P_bar - Pe) / (1 - Pe),  Pe = sum_k pi_k^2  "
-    "(P_bar: mean per-unit pairwise agreement, pi_k: mean share of category k)",
-}
 
 
 @dataclass(frozen=True)
@@ -414,6 +396,14 @@ def _multi_check(counts: Any) -> np.ndarray:
     return c
 
 
+def _n_categories(c: np.ndarray, n_categories: int | None) -> int:
+    """q, the number of possible categories: given, or the columns of ``c`` (at least 2)."""
+    q = c.shape[1] if n_categories is None else int(n_categories)
+    if q < 2 or q < c.shape[1]:
+        raise ValueError(f"need q >= 2 and at least as many categories as columns; got q={q}")
+    return q
+
+
 def percent_agreement(counts: Any) -> Coefficient:
     """Percent agreement among m coders (mean pairwise agreement per unit).
 
@@ -447,9 +437,7 @@ def gwet_ac1(counts: Any, n_categories: int | None = None) -> Coefficient:
     number of categories (default: columns of ``counts``); ``AC1 = (Po − Pe) / (1 − Pe)``.
     """
     c = _multi_check(counts)
-    q = c.shape[1] if n_categories is None else int(n_categories)
-    if q < 2 or q < c.shape[1]:
-        raise ValueError(f"need q >= 2 and at least as many categories as columns; got q={q}")
+    q = _n_categories(c, n_categories)
     po, n = _multi_po(c)
     pi = _category_shares(c)
     pe = float(np.sum(pi * (1 - pi)) / (q - 1))
@@ -459,9 +447,7 @@ def gwet_ac1(counts: Any, n_categories: int | None = None) -> Coefficient:
 def brennan_prediger(counts: Any, n_categories: int | None = None) -> Coefficient:
     """Brennan & Prediger's (1981) coefficient: ``Pe = 1/q``; ``(Po − 1/q) / (1 − 1/q)``."""
     c = _multi_check(counts)
-    q = c.shape[1] if n_categories is None else int(n_categories)
-    if q < 2 or q < c.shape[1]:
-        raise ValueError(f"need q >= 2 and at least as many categories as columns; got q={q}")
+    q = _n_categories(c, n_categories)
     po, n = _multi_po(c)
     return _chance_corrected("brennan_prediger", po, 1.0 / q, n)
 
