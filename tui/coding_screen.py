@@ -83,7 +83,6 @@ class CodingScreen(CodingActions, Screen):
         self._applied_here: set[str] = set()
         # The participant attribute the transcript list is grouped by (remembered per project).
         self.group_by: str | None = project.store.get_meta("workbench.group_by")
-        self.suggestions_enabled = suggestions
         self.engine = SuggestionEngine(project.root, coder) if suggestions else None
         self._cancel = threading.Event()
         self._codebook_problem: str | None = None
@@ -401,9 +400,7 @@ class CodingScreen(CodingActions, Screen):
             self.post_message(self.SuggestionsComputed(segment_id, []))
             return
         except (QualkitError, sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
-            if "cancel" in str(exc).lower():
-                return  # Esc: the screen already says so
-            else:
+            if "cancel" not in str(exc).lower():  # Esc: the screen already says so
                 self.post_message(self.WorkFailed("suggestions", problem_text(exc)))
             return
         if not worker.is_cancelled:

@@ -567,7 +567,7 @@ class CodebookEditor(Screen[None]):
         book = self._book()
         if code_id is None or book is None:
             return
-        used = int((self.project.codings()["code"] == code_id).sum())
+        used = self.project.store.code_usage().get(code_id, 0)
 
         def chosen(choice: PickerChoice | None) -> None:
             if choice is None or not choice.code_id:
