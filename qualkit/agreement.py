@@ -334,10 +334,9 @@ def alpha_from_counts(
         raise ValueError("category values must be strictly increasing")
     m = c.sum(axis=1)
     pairable = c[m >= 2]
-    mp = m[m >= 2]
-    o = np.zeros((c.shape[1], c.shape[1]))
-    for row, mu in zip(pairable, mp, strict=True):
-        o += (np.outer(row, row) - np.diag(row)) / (mu - 1)
+    weighted = pairable / (m[m >= 2] - 1)[:, None]
+    # sum over units of (n_u n_uᵀ − diag(n_u)) / (m_u − 1), as two matrix products
+    o = weighted.T @ pairable - np.diag(weighted.sum(axis=0))
     return _alpha_from_coincidences(o, vals, metric, n_units=int(pairable.shape[0]))
 
 
