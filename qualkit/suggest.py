@@ -327,14 +327,14 @@ def build_segment_table(
     is_int = allseg["is_interviewer"].to_numpy(dtype=bool)
     trans = allseg["transcript"].astype(str).to_numpy()
     turn = allseg["turn"].to_numpy(dtype=np.float64)
-    ctx_row = np.full(len(allseg), -1, dtype=np.int64)
-    last = -1
-    for i in range(len(allseg)):
-        if i > 0 and trans[i] != trans[i - 1]:
-            last = -1
-        ctx_row[i] = last
-        if is_int[i]:
-            last = i
+    # context row: the last interviewer row before each row within the same transcript (-1 if
+    # none), found with running maxima rather than a Python loop over every segment
+    rows = np.arange(len(allseg))
+    last_interviewer = np.maximum.accumulate(np.where(is_int, rows, -1))
+    before = np.concatenate(([-1], last_interviewer[:-1]))
+    first_of_transcript = np.concatenate(([True], trans[1:] != trans[:-1]))
+    transcript_start = np.maximum.accumulate(np.where(first_of_transcript, rows, 0))
+    ctx_row = np.where(before >= transcript_start, before, -1)
     max_turn = allseg.groupby("transcript")["turn"].transform("max").to_numpy(dtype=np.float64)
     rel = np.where(max_turn > 0, turn / np.maximum(max_turn, 1), 0.0)
     keep = np.where(~is_int)[0]
