@@ -514,10 +514,11 @@ class CodebookEditor(Screen[None]):
         title = f"Name of the new sub-code of {parent}" if parent else "Name of the new code"
         self.app.push_screen(NameScreen(title), named)
 
-    def _picker(self, title: str, exclude: set[str], top: bool = False) -> CodePicker:
-        book = self._book()
-        known = book.codes.values() if book else []
-        codes = [(c.id, c.name, c.name) for c in known if c.id not in exclude]
+    def _picker(self, book: Any, code_id: str, title: str, top: bool = False) -> CodePicker:
+        """The codes `code_id` can be moved under, merged into or remapped to: not itself nor
+        one of its descendants."""
+        exclude = {code_id, *book.descendants(code_id)}
+        codes = [(c.id, c.name, c.name) for c in book.codes.values() if c.id not in exclude]
         if top:
             codes.insert(0, ("__top__", "(top level)", "(top level)"))
         return CodePicker(codes, title, allow_create=False)
@@ -539,8 +540,8 @@ class CodebookEditor(Screen[None]):
             if self._guard(move):
                 self._fill_tree(code_id)
 
-        exclude = {code_id, *book.descendants(code_id)}
-        self.app.push_screen(self._picker(f"Move {code_id} under…", exclude, top=True), chosen)
+        picker = self._picker(book, code_id, f"Move {code_id} under…", top=True)
+        self.app.push_screen(picker, chosen)
 
     def action_merge(self) -> None:
         code_id = self.code_id
@@ -559,8 +560,7 @@ class CodebookEditor(Screen[None]):
                 self.notify(f"Merged {code_id} into {target} ({moved[0]} coding(s) moved).")
                 self._fill_tree(target)
 
-        exclude = {code_id, *book.descendants(code_id)}
-        self.app.push_screen(self._picker(f"Merge {code_id} into…", exclude), chosen)
+        self.app.push_screen(self._picker(book, code_id, f"Merge {code_id} into…"), chosen)
 
     def action_delete(self) -> None:
         code_id = self.code_id
@@ -577,8 +577,7 @@ class CodebookEditor(Screen[None]):
                 self.notify(f"Deleted {code_id}" + (f"; codings moved to {remap}" if remap else ""))
                 self._fill_tree(remap)
 
-        exclude = {code_id, *book.descendants(code_id)}
-        picker = self._picker(f"Delete {code_id}: move its {used} coding(s) to…", exclude)
+        picker = self._picker(book, code_id, f"Delete {code_id}: move its {used} coding(s) to…")
         if not used:
             picker.codes.insert(0, ("__none__", "(no codings: just delete)", "(just delete)"))
         self.app.push_screen(picker, chosen)
