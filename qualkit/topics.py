@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from qualkit.embed import Embedder, embed_segments, embedder_for, normalise_rows
+from qualkit.embed import (
+    Cancel,
+    Embedder,
+    Progress,
+    embed_segments,
+    embedder_for,
+    normalise_rows,
+)
 from qualkit.errors import ProjectError, QualkitError
 from qualkit.suggest import CodebookEvidence, snippet
 
@@ -152,7 +159,7 @@ def cluster(
 
 
 def compute_topics(
-    project,
+    project: Any,
     embedder: Embedder | None = None,
     uncoded: bool = False,
     coder: str | None = None,
@@ -160,8 +167,8 @@ def compute_topics(
     seed: int = 42,
     min_topic_size: int | None = None,
     n_representatives: int = 3,
-    progress=None,
-    cancel=None,
+    progress: Progress | None = None,
+    cancel: Cancel = None,
     save: bool = True,
 ) -> dict[str, Any]:
     """Topics over the project's participant segments (only uncoded ones with ``uncoded``)."""
@@ -176,7 +183,8 @@ def compute_topics(
     emb, _ = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=segs)
     docs = segs["text"].astype(str).tolist()
     labels, terms, info = cluster(emb, docs, seed=seed, min_topic_size=min_topic_size)
-    evidence = CodebookEvidence(project.codebook, embedder) if len(project.codebook.codes) else None
+    book = project.codebook
+    evidence = CodebookEvidence(book, embedder) if len(book.codes) else None
     topics: list[Topic] = []
     for t in sorted(set(labels.tolist())):
         idx = np.where(labels == t)[0]
@@ -233,7 +241,7 @@ def compute_topics(
     return result
 
 
-def last_topics(project) -> dict[str, Any]:
+def last_topics(project: Any) -> dict[str, Any]:
     path = _last_topics_path(project)
     if not path.exists():
         raise TopicsError("no topics computed yet: run qualkit topics first")
@@ -241,6 +249,7 @@ def last_topics(project) -> dict[str, Any]:
 
 
 def draft_description(topic: dict | Topic) -> str:
+    """The placeholder definition a code made from a topic starts with."""
     t = topic.to_dict(with_segments=True) if isinstance(topic, Topic) else topic
     terms = ", ".join(t.get("terms", [])[:8]) or "(no distinctive terms)"
     return (
@@ -250,7 +259,7 @@ def draft_description(topic: dict | Topic) -> str:
 
 
 def topic_to_code(
-    project,
+    project: Any,
     topic: int | dict | Topic,
     name: str,
     parent: str | None = None,
