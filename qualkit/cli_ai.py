@@ -111,7 +111,9 @@ def register(app: typer.Typer) -> None:
             else s.uncoded_segments(who)
         )
         results = s.suggest(ids, coder=who, top_k=top)
-        for sid, sugs in zip(ids, results, strict=True):
+        # one frame slice for all segments, not a pandas row lookup per segment
+        shown = s.table.frame.iloc[[s.table.row_of[int(sid)] for sid in ids]]
+        for sid, sugs, row in zip(ids, results, shown.itertuples(index=False), strict=True):
             if as_json:
                 typer.echo(
                     json.dumps(
@@ -120,10 +122,9 @@ def register(app: typer.Typer) -> None:
                     )
                 )
             else:
-                row = s.table.frame.iloc[s.table.row_of[int(sid)]]
-                text = " ".join(str(row["text"]).split())
+                text = " ".join(str(row.text).split())
                 typer.echo(
-                    f"[{sid}] {row['transcript']} {row['speaker']}: "
+                    f"[{sid}] {row.transcript} {row.speaker}: "
                     f"{text[:90] + ('…' if len(text) > 90 else '')}"
                 )
                 for i, x in enumerate(sugs, 1):
