@@ -47,12 +47,10 @@ MULTI_CODER_FORMULAS = [
 
 
 def _open(path: Path) -> Any:
-    from qualkit.project import Project
+    # imported here: qualkit.cli imports this module while it registers its commands
+    from qualkit.cli import open_project
 
-    p = Project.open(path)
-    for warning in p.storage_warnings():
-        typer.echo(f"warning: {warning}", err=True)
-    return p
+    return open_project(path)
 
 
 def _coders(value: str) -> list[str]:
