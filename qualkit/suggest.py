@@ -479,7 +479,11 @@ class Suggester:
         reasons: bool = True,
         chunk: int = 2048,
     ) -> list[list[Suggestion]]:
-        """Top-k suggestions per segment (same order as segment_ids)."""
+        """Top-k suggestions per segment (same order as segment_ids).
+
+        ``coder`` is accepted but does not change the answer: whose codings teach the model
+        was fixed when the Suggester was built (its own ``coder``).
+        """
         rows_all = self.rows_for(segment_ids)
         out: list[list[Suggestion]] = []
         k = max(1, min(int(top_k), len(self.space.labels)))
