@@ -200,6 +200,7 @@ class CodingActions:
             lambda: self.project.mark_reviewed(item.segment_id, self.coder, marked)
         ):
             return
+        item.reviewed = marked
         self._after_coding_change(index, had)
         if marked and not item.codes_by(self.coder):
             self.action_uncoded(1)  # reviewed: on to the next segment still to do
@@ -224,11 +225,14 @@ class CodingActions:
             row = self.project.store.coding(int(cid))
             if row is not None:
                 segment_ids.add(int(row["segment_id"]))
+        reviewed = self.guard(lambda: self.project.reviewed(self.coder, self.transcript))
         view = self.view
         moved = False
         for index, item in enumerate(view.items):
             if item.segment_id in segment_ids:
                 had = item.handled_by(self.coder)
+                if reviewed is not None:
+                    item.reviewed = item.segment_id in reviewed
                 self._after_coding_change(index, had)
                 if not moved:
                     view.move_to(index)

@@ -342,7 +342,11 @@ class CodingScreen(CodingActions, Screen):
             self.query_one("#status", Static).update(line, layout=False)
 
     def _after_coding_change(self, index: int, had_codes: bool) -> None:
-        """Refresh one segment, its transcript's progress and the status line."""
+        """Refresh one segment's codings, its transcript's progress and the status line.
+
+        Coding never changes a reviewed mark, so this reads only the segment's codings; the
+        callers that change marks (toggle reviewed, undo, redo) set `item.reviewed` first.
+        """
         view = self.view
         item = view.items[index]
         chips = self.guard(
@@ -350,11 +354,6 @@ class CodingScreen(CodingActions, Screen):
         )
         if chips is not None:
             item.chips = chips
-        reviewed = self.guard(
-            lambda: item.segment_id in self.project.reviewed(self.coder, self.transcript)
-        )
-        if reviewed is not None:
-            item.reviewed = reviewed
         view.segment_changed(index)
         has_codes = item.handled_by(self.coder)
         entry = self._entry(self.transcript or "")
