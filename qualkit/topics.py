@@ -86,7 +86,7 @@ def cluster(
         raise TopicsError(f"too few segments for topics ({n}; need at least 10)")
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
     from umap import UMAP
 
     mts = min_topic_size or int(min(40, max(5, round(math.sqrt(n) / 2))))
@@ -105,15 +105,13 @@ def cluster(
         cluster_selection_method="leaf",
         prediction_data=False,
     )
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     stop = sorted(set(ENGLISH_STOP_WORDS) | set(SPOKEN_STOP_WORDS))
     vectorizer = CountVectorizer(
         stop_words=stop,
         min_df=2 if n >= 50 else 1,
+        ngram_range=(1, 1),
         # letters of any script (crèche, Zoë), two or more:
         # "she's" gives the stop word "she", not "shes"
-        ngram_range=(1, 1),
         token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
     )
     info: dict[str, Any] = {"min_topic_size": mts, "seed": seed}
