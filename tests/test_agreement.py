@@ -485,35 +485,26 @@ def test_cli_subprocess(project: Project, tmp_path: Path) -> None:
     mark_all_done(project, ["ana", "ben"])
     project.close()
     env = {**os.environ, "COLUMNS": "200"}
-    base = [sys.executable, "-m", "qualkit.cli"]
-    help_ = subprocess.run([*base, "--help"], capture_output=True, text=True, env=env, timeout=120)
+
+    def qualkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "qualkit.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    help_ = qualkit("--help")
     if "agreement" not in help_.stdout:
         pytest.skip("qualkit.cli does not register the agreement commands yet")
-    ok = subprocess.run(
-        [*base, "agreement", "--coders", "ana,ben", "--json", "--project", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    ok = qualkit("agreement", "--coders", "ana,ben", "--json", "--project", str(tmp_path))
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["rows"][1]["code"] == "referral"
-    bad = subprocess.run(
-        [*base, "agreement", "--coders", "ana,zoe", "--project", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    bad = qualkit("agreement", "--coders", "ana,zoe", "--project", str(tmp_path))
     assert bad.returncode == 1
     lines = [line for line in bad.stderr.splitlines() if line.strip()]
     assert lines == ["error: unknown coder 'zoe' (coders in this project: ana, ben)"]
-    dis = subprocess.run(
-        [*base, "disagreements", "--coders", "ana,ben", "--project", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    dis = qualkit("disagreements", "--coders", "ana,ben", "--project", str(tmp_path))
     assert dis.returncode == 0, dis.stderr
     assert "4 disagreement(s)" in dis.stdout
