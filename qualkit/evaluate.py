@@ -151,7 +151,8 @@ def evaluate_suggestions(
         groups = sug.table.frame["transcript"].astype(str).to_numpy()[rows]
     parts = _folds(len(rows), folds, seed, groups)
     few_scores = np.zeros((len(rows), L), dtype=np.float32)
-    zero_scores = np.zeros((len(rows), L), dtype=np.float32)
+    # codebook-only scores learn nothing from the folds (blend works row by row): one call
+    zero_scores = blend(None, sug.zero[rows], np.zeros(L), cfg, space.ancestors).astype(np.float32)
     F = sug.features
     for test in parts:
         train = np.setdiff1d(np.arange(len(rows)), test)
@@ -160,7 +161,6 @@ def evaluate_suggestions(
         model = RidgeModel(cfg.ridge).fit(F[rows[train]], Y) if len(train) >= 2 else None
         few = model.predict(F[rows[test]]) if model is not None else None
         few_scores[test] = blend(few, sug.zero[rows[test]], counts, cfg, space.ancestors)
-        zero_scores[test] = blend(None, sug.zero[rows[test]], np.zeros(L), cfg, space.ancestors)
     result = {
         "coder": coder,
         "level": level,
