@@ -120,8 +120,9 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         self._wrapped: list[list[str]] = []
         self._starts: list[int] = []  # first virtual line of each segment
         self._total = 0
+        # Keyed by what a line's look depends on besides the data; any change to the data
+        # (codings, codebook colours, layout) clears it.
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(2000)
-        self._version = 0
 
     # -- data --------------------------------------------------------------------------------
 
@@ -141,13 +142,11 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def segment_changed(self, index: int) -> None:
         """Re-render one segment after its codings changed (line counts do not change)."""
-        self._version += 1
         self._line_cache.clear()
         self._refresh_segment(index)
 
     def restyle(self) -> None:
         """Codebook colours or names changed: render everything again."""
-        self._version += 1
         self._line_cache.clear()
         self.refresh()
 
@@ -239,7 +238,6 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
             line - self._starts[index],
             width,
             index == self.cursor,
-            self._version,
             self.has_focus,
         )
         strip = self._line_cache.get(key)
