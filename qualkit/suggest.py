@@ -155,6 +155,36 @@ def label_space(codebook: Any, level: str = "code") -> LabelSpace:
     return LabelSpace(labels, index, maps)
 
 
+class _RememberingEmbedder(Embedder):
+    """Wraps an embedder and remembers each text's vector.
+
+    The Suggester re-reads the codebook after every coding; its text rarely changes, so only
+    new or edited entries reach the model.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.known: dict[str, np.ndarray] = {}
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Progress | None = None,
+        cancel: Cancel = None,
+    ) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.known))
+        if missing:
+            vecs = self.inner.encode(missing, batch_size, progress, cancel)
+            self.known.update(zip(missing, vecs, strict=True))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = self.known[t]
+        return out
+
+
 def code_fields(code: Any) -> list[tuple[str, str]]:
     """(field, text) pairs of a code's codebook entry that describe it."""
     name = code.name
@@ -398,6 +428,7 @@ class Suggester:
         # None: every segment; else only these transcripts (and those holding exemplars).
         self.transcripts = None if transcripts is None else set(transcripts)
         self.table = build_segment_table(project, self.embedder, progress, cancel, transcripts)
+        self._codebook_embedder = _RememberingEmbedder(self.embedder)
         self.features = segment_features(
             self.table.emb, self.table.ctx, self.table.rel_pos, self.cfg
         )
@@ -410,7 +441,7 @@ class Suggester:
     def refresh(self) -> None:
         cb = self.project.codebook
         self.codebook = cb
-        self.evidence = CodebookEvidence(cb, self.embedder, self.cfg)
+        self.evidence = CodebookEvidence(cb, self._codebook_embedder, self.cfg)
         self.space = label_space(cb, self.level)
         self.zero = self.evidence.label_scores(self.table.emb, self.space).astype(np.float32)
         codings = exemplar_codings(self.project, self.coder)
