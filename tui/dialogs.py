@@ -52,6 +52,13 @@ class PickerChoice:
     name: str
 
 
+def move_highlight(options: OptionList, step: int) -> None:
+    """Move an option list's highlight by `step` (arrow keys while typing in a filter box)."""
+    if options.option_count:
+        current = options.highlighted or 0
+        options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+
 class CodePicker(ModalScreen[PickerChoice | None]):
     """Type to filter codes; Enter applies the highlighted one or creates a new code."""
 
@@ -116,10 +123,7 @@ class CodePicker(ModalScreen[PickerChoice | None]):
         self._fill(event.value)
 
     def action_move(self, step: int) -> None:
-        choices = self.query_one(OptionList)
-        if choices.option_count:
-            current = choices.highlighted or 0
-            choices.highlighted = max(0, min(choices.option_count - 1, current + step))
+        move_highlight(self.query_one(OptionList), step)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         choices = self.query_one(OptionList)

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from qualkit.tui.background import compute_topics
-from qualkit.tui.dialogs import CodePicker, PickerChoice
+from qualkit.tui.dialogs import CodePicker, PickerChoice, move_highlight
 from qualkit.tui.messages import Progressed
 from qualkit.tui.widgets import add_codes
 from rich.text import Text
@@ -105,9 +105,7 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
         self.query_one("#count", Label).update(f"{total} segment(s){shown}")
 
     def action_move(self, step: int) -> None:
-        hits = self.query_one(OptionList)
-        if hits.option_count:
-            hits.highlighted = max(0, min(hits.option_count - 1, (hits.highlighted or 0) + step))
+        move_highlight(self.query_one(OptionList), step)
 
     def on_input_submitted(self) -> None:
         if self._timer is not None:
