@@ -72,6 +72,9 @@ class CodingScreen(CodingActions, Screen):
         self.coder = coder
         self.blind = bool(getattr(project.settings, "blind", False))
         self.entries: list[model.TranscriptEntry] = []
+        # The participant attributes transcripts can be grouped by, read with the entries so the
+        # command palette does not query the participants on every keystroke.
+        self.group_attributes: list[str] = []
         self.transcript: str | None = None
         self.book: Any = None
         self.mine: dict = {}
@@ -118,7 +121,7 @@ class CodingScreen(CodingActions, Screen):
         view.code_color = self._code_color
         view.code_label = self._code_label
         self._load_codebook()
-        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
+        self._load_entries()
         first = next((e.transcript for e in self.entries if not e.done), None)
         if first is None and self.entries:
             first = self.entries[0].transcript
@@ -168,6 +171,10 @@ class CodingScreen(CodingActions, Screen):
     @property
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
+
+    def _load_entries(self) -> None:
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
+        self.group_attributes = model.attribute_names(self.project.store.participants())
 
     def _entry(self, transcript: str) -> model.TranscriptEntry | None:
         return next((e for e in self.entries if e.transcript == transcript), None)
@@ -279,7 +286,7 @@ class CodingScreen(CodingActions, Screen):
         """Group the transcript list by another participant attribute (remembered)."""
         self.group_by = attribute
         self.attempt(lambda: self.project.store.set_meta("workbench.group_by", attribute))
-        self.entries = model.transcript_entries(self.project, self.coder, attribute)
+        self._load_entries()
         self.query_one(TranscriptList).show(self.entries, self.transcript)
         self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
 
@@ -287,7 +294,7 @@ class CodingScreen(CodingActions, Screen):
         if message.summary is None:
             return
         self.notify(message.summary, title="transcripts updated")
-        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
+        self._load_entries()
         current = self.transcript
         if current is None and self.entries:
             current = self.entries[0].transcript

@@ -42,10 +42,7 @@ class WorkbenchCommands(Provider):
                     "",
                     partial(screen.edit_memo, "code", code.id, f"Memo on code {code.name}"),
                 )
-        from qualkit.tui import model
-
-        people = screen.project.store.participants()
-        for attribute in model.attribute_names(people):
+        for attribute in screen.group_attributes:
             yield (
                 f"Group transcripts by: {attribute}",
                 "",
