@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpora import build_interviewer_project  # noqa: E402
 
-from qualkit.embed import SentenceTransformerEmbedder, embed_segments  # noqa: E402
+from qualkit.assist.embed import SentenceTransformerEmbedder, embed_segments  # noqa: E402
 from qualkit.project import Project  # noqa: E402
 
 

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpora import build_interviewer_project  # noqa: E402
 
-from qualkit.embed import HashingEmbedder  # noqa: E402
+from qualkit.assist.embed import HashingEmbedder  # noqa: E402
+from qualkit.assist.suggest import Suggester  # noqa: E402
 from qualkit.project import Project  # noqa: E402
-from qualkit.suggest import Suggester  # noqa: E402
 
 
 def main() -> None:

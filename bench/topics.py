@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpora import build_interviewer_project  # noqa: E402
 
-from qualkit.embed import embed_segments, embedder_for  # noqa: E402
+from qualkit.assist.embed import embed_segments, embedder_for  # noqa: E402
+from qualkit.assist.topics import compute_topics  # noqa: E402
 from qualkit.project import Project  # noqa: E402
-from qualkit.topics import compute_topics  # noqa: E402
 
 
 def main() -> None:

@@ -108,7 +108,7 @@ def p95(values: list[float]) -> float:
 
 async def measure_qualkit(root: Path) -> dict[str, list[float]]:
     from qualkit.tui.app import QualkitApp
-    from qualkit.tui.transcript_view import TranscriptView
+    from qualkit.tui.widgets.transcript_view import TranscriptView
 
     from qualkit.project import Project
 

@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
         project: ProjectOption = Path("."),
     ) -> None:
         """Inter-coder agreement per code (or theme): Po, Cohen's κ, Krippendorff's α, AC1."""
-        from qualkit.agreement_report import agreement_table
+        from qualkit.agreement.tables import agreement_table
 
         names = _coders(coders)
         _check_level(level)
@@ -153,7 +153,7 @@ def register(app: typer.Typer) -> None:
         project: ProjectOption = Path("."),
     ) -> None:
         """Segments where two coders differ on a code, for adjudication."""
-        from qualkit.agreement_report import disagreements as list_disagreements
+        from qualkit.agreement.tables import disagreements as list_disagreements
 
         names = _coders(coders)
         if len(names) != 2:

@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def embed(project: ProjectOption = Path(".")) -> None:
         """Compute (or refresh) the embedding cache for every segment; nothing is embedded twice."""
-        from qualkit.embed import embed_segments, embedder_for
+        from qualkit.assist.embed import embed_segments, embedder_for
 
         p = _open(project)
         emb = embedder_for(p)
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
     ) -> None:
         """Suggest codes for the coder's uncoded segments, each with its reason."""
-        from qualkit.suggest import Suggester
+        from qualkit.assist.suggest import Suggester
 
         p = _open(project)
         who = _coder(p, coder)
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     ) -> None:
         """k-fold cross-validation of suggestions against a coder's codings."""
-        from qualkit.evaluate import evaluate_suggestions
+        from qualkit.assist.evaluate import evaluate_suggestions
 
         p = _open(project)
         with _progress_bar("embedding") as progress:
@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
         """Topic clusters of the segments; `qualkit topics to-code ID --name NAME` adds one."""
         if ctx.invoked_subcommand is not None:
             return
-        from qualkit.topics import compute_topics
+        from qualkit.assist.topics import compute_topics
 
         p = _open(project)
         with _progress_bar("embedding") as progress:
@@ -231,7 +231,7 @@ def register(app: typer.Typer) -> None:
         project: ProjectOption = Path("."),
     ) -> None:
         """Add a topic to codebook.yaml as a code with a draft description."""
-        from qualkit.topics import topic_to_code
+        from qualkit.assist.topics import topic_to_code
 
         p = _open(project)
         code_id = topic_to_code(p, topic_id, name, parent=parent)
@@ -244,7 +244,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """How often suggestions were accepted, per code (provenance for a methods section)."""
-        from qualkit.suggest import acceptance_report
+        from qualkit.assist.suggest import acceptance_report
 
         p = _open(project)
         rep = acceptance_report(p, coder)

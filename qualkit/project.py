@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import CodebookError, ProjectError
-from qualkit.ingest import IngestReport, Progress, plan_ingest
+from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
 from qualkit.settings import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
 from qualkit.store import Event, Store
 
@@ -415,7 +415,7 @@ class Project:
 
     def import_codings(self, path: Path, coder: str) -> int:
         """CSV with `segment_id,code` (optional `memo`): all rows valid, or nothing is stored."""
-        from qualkit.ingest import decode_table, read_codings_csv
+        from qualkit.ingest.plan import decode_table, read_codings_csv
 
         coder = self._check_coder(coder)
         shown = str(path)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_suggest import real_embedder, write_ai_project  # noqa: F401
 
-from qualkit.embed import (
+from qualkit.assist.embed import (
     EmbeddingError,
     HashingEmbedder,
     bundled_model_path,
@@ -55,7 +55,7 @@ def test_cache_embeds_nothing_twice_and_only_edited_segments(tmp_path):
 def test_interrupted_embedding_keeps_finished_batches(tmp_path):
     p = Project.open(write_ai_project(tmp_path, copies=3))
     e = HashingEmbedder()
-    from qualkit.embed import Cancelled, embed_texts_cached
+    from qualkit.assist.embed import Cancelled, embed_texts_cached
 
     segs = p.segments(include_interviewer=True)
 

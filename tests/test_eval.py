@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from test_suggest import seg_id, write_ai_project
 
-from qualkit.embed import HashingEmbedder
+from qualkit.assist.embed import HashingEmbedder
+from qualkit.assist.evaluate import best_threshold_f1, evaluate_suggestions, hit_rates
 from qualkit.errors import ProjectError
-from qualkit.evaluate import best_threshold_f1, evaluate_suggestions, hit_rates
 from qualkit.project import Project
 
 ANSWERS = {

@@ -16,15 +16,15 @@ CORE_MODULES = [
     "qualkit.project",
     "qualkit.cli",
     "qualkit.store",
-    "qualkit.ingest",
+    "qualkit.ingest.plan",
     "qualkit.codebook",
     "qualkit.transcripts",
-    "qualkit.suggest",
-    "qualkit.embed",
-    "qualkit.topics",
-    "qualkit.evaluate",
-    "qualkit.agreement",
-    "qualkit.agreement_report",
+    "qualkit.assist.suggest",
+    "qualkit.assist.embed",
+    "qualkit.assist.topics",
+    "qualkit.assist.evaluate",
+    "qualkit.agreement.stats",
+    "qualkit.agreement.tables",
 ]
 HEAVY = ["textual", "torch", "sentence_transformers", "bertopic", "spacy", "umap", "docx"]
 

@@ -8,10 +8,10 @@ import socket
 import pytest
 from test_suggest import real_embedder, seg_id, write_ai_project  # noqa: F401
 
-from qualkit.embed import _MODEL_CACHE, SentenceTransformerEmbedder, embed_segments
+from qualkit.assist.embed import _MODEL_CACHE, SentenceTransformerEmbedder, embed_segments
+from qualkit.assist.suggest import Suggester
+from qualkit.assist.topics import compute_topics
 from qualkit.project import Project
-from qualkit.suggest import Suggester
-from qualkit.topics import compute_topics
 
 
 @pytest.mark.slow

@@ -7,15 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qualkit.embed import HashingEmbedder
-from qualkit.project import Project
-from qualkit.suggest import (
+from qualkit.assist.embed import HashingEmbedder
+from qualkit.assist.suggest import (
     Suggester,
     Suggestion,
     acceptance_report,
     record_feedback,
     suggestion_log,
 )
+from qualkit.project import Project
 
 # A small fictional study (written for these tests).
 AI_CODEBOOK = """\
@@ -110,7 +110,7 @@ def seg_id(p: Project, fragment: str) -> int:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once per session (the loader caches the model)."""
-    from qualkit.embed import SentenceTransformerEmbedder
+    from qualkit.assist.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from test_suggest import write_ai_project
 
-from qualkit.embed import HashingEmbedder
+from qualkit.assist.embed import HashingEmbedder
+from qualkit.assist.topics import TopicsError, compute_topics, topic_to_code
 from qualkit.project import Project
-from qualkit.topics import TopicsError, compute_topics, topic_to_code
 
 
 @pytest.mark.slow

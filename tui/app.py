@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qualkit.tui.actions import APP_ACTIONS, bindings, load_keymap
-from qualkit.tui.coding_screen import CodingScreen
-from qualkit.tui.dialogs import CoderNameScreen, HelpScreen
+from qualkit.tui.bindings import APP_ACTIONS, bindings, load_keymap
 from qualkit.tui.problems import problem_text
+from qualkit.tui.screens.coding import CodingScreen
+from qualkit.tui.widgets.dialogs import CoderNameScreen, HelpScreen
 from textual.app import App
 
 from qualkit.errors import QualkitError

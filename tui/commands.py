@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
-from qualkit.tui.actions import APP_ACTIONS, CODING_ACTIONS
-from qualkit.tui.dialogs import describe_keys
+from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS
+from qualkit.tui.widgets.dialogs import describe_keys
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 class WorkbenchCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, object]]:
-        from qualkit.tui.coding_screen import CodingScreen
+        from qualkit.tui.screens.coding import CodingScreen
 
         screen = self.screen
         app = self.app

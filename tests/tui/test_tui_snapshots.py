@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qualkit.tui import screens
 from qualkit.tui.app import QualkitApp
+from qualkit.tui.screens import topics as topics_screen
 
 from qualkit.project import Project
 
@@ -107,7 +107,7 @@ def test_topics_screen(study: Path, snap_compare, monkeypatch: pytest.MonkeyPatc
             {"label": "closer, needs", "size": 1, "segment_ids": ids[2:3], "words": []},
         ]
 
-    monkeypatch.setattr(screens, "compute_topics", fake_topics)
+    monkeypatch.setattr(topics_screen, "compute_topics", fake_topics)
 
     async def run_before(pilot) -> None:
         await settle(pilot)

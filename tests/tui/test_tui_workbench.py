@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from qualkit.tui.app import CodingScreen, QualkitApp
-from qualkit.tui.transcript_view import TranscriptView
+from qualkit.tui.widgets.transcript_view import TranscriptView
 from tui_project import CODEBOOK, make_project
 
 from qualkit.project import Project
@@ -270,7 +270,7 @@ async def test_search_jumps_to_another_transcript(study: Path) -> None:
 
 async def test_keymap_file_remaps_a_binding(study: Path) -> None:
     (study / ".qualkit" / "keys.toml").write_text('next-uncoded = "ctrl+n"\n')
-    from qualkit.tui.actions import load_keymap
+    from qualkit.tui.bindings import load_keymap
 
     project, app = open_app(study, keymap=load_keymap(study))
     async with app.run_test(size=SIZE) as pilot:
@@ -386,9 +386,9 @@ async def test_transcripts_can_be_grouped_by_another_attribute(study: Path) -> N
 
 
 async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) -> None:
-    from qualkit.tui import background
+    from qualkit.tui import workers
 
-    from qualkit.embed import Cancelled
+    from qualkit.assist.embed import Cancelled
 
     started = []
 
@@ -399,7 +399,7 @@ async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) ->
             raise AssertionError("the worker was never cancelled")
         raise Cancelled("embedding cancelled after 0 of 100 new segments")
 
-    monkeypatch.setattr(background.SuggestionEngine, "suggest", slow_suggest)
+    monkeypatch.setattr(workers.SuggestionEngine, "suggest", slow_suggest)
     project, app = open_app(study, suggestions=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -419,7 +419,7 @@ async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) ->
 
 
 async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
-    from qualkit.tui import screens
+    from qualkit.tui.screens import topics as topics_screen
 
     with Project.open(study) as p:
         ids = p.segments("p1")["segment_id"].tolist()
@@ -436,7 +436,7 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
             }
         ]
 
-    monkeypatch.setattr(screens, "compute_topics", fake_topics)
+    monkeypatch.setattr(topics_screen, "compute_topics", fake_topics)
     project, app = open_app(study)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -454,7 +454,7 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
 
 def test_every_single_key_binding_is_reserved_from_code_keys() -> None:
     """A code's own key must never shadow a workbench key: the codebook refuses these."""
-    from qualkit.tui.actions import APP_ACTIONS, CODING_ACTIONS
+    from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS
 
     from qualkit.codebook import RESERVED_KEYS
 
@@ -469,7 +469,7 @@ def test_every_single_key_binding_is_reserved_from_code_keys() -> None:
 
 
 async def test_coder_name_prompt_wraps_instead_of_being_cut_off(study: Path) -> None:
-    from qualkit.tui.dialogs import CoderNameScreen
+    from qualkit.tui.widgets.dialogs import CoderNameScreen
 
     _, app = open_app(study, coder=None)
     async with app.run_test(size=SIZE) as pilot:
@@ -480,9 +480,9 @@ async def test_coder_name_prompt_wraps_instead_of_being_cut_off(study: Path) -> 
 
 
 def test_topic_summaries_carry_groups_and_nearest_code() -> None:
-    from qualkit.tui.background import _topic_dict
+    from qualkit.tui.workers import _topic_dict
 
-    from qualkit.topics import Topic
+    from qualkit.assist.topics import Topic
 
     topic = Topic(
         id=3,
@@ -502,7 +502,7 @@ def test_topic_summaries_carry_groups_and_nearest_code() -> None:
 
 
 async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monkeypatch) -> None:
-    from qualkit.tui import screens
+    from qualkit.tui.screens import topics as topics_screen
 
     calls = []
 
@@ -510,7 +510,7 @@ async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monke
         calls.append(options)
         return []
 
-    monkeypatch.setattr(screens, "compute_topics", fake_topics)
+    monkeypatch.setattr(topics_screen, "compute_topics", fake_topics)
     project, app = open_app(study)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -527,7 +527,7 @@ async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monke
 
 
 def test_suggestion_reasons_show_how_strong_the_evidence_is() -> None:
-    from qualkit.tui.background import describe_reason
+    from qualkit.tui.workers import describe_reason
 
     near = {"nearest": {"segment_id": 4, "snippet": "The wait was long", "similarity": 0.62}}
     assert describe_reason(near) == "like #4 (0.62): “The wait was long”"

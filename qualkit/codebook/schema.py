@@ -1,7 +1,7 @@
 """What a codebook entry may hold: its fields, the rules for ids, colours and keys, and the
 :class:`Code` the rest of qualkit sees.
 
-The validator (:mod:`qualkit.codebook_validate`) and the editing API
+The validator (:mod:`qualkit.codebook.parse`) and the editing API
 (:class:`~qualkit.codebook.Codebook`) both check values against these rules, so a file read
 from disk and an edit made in qualkit are held to the same standard. The file format itself is
 described in :mod:`qualkit.codebook`, which re-exports the public names here.

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qualkit.errors import ProjectError, QualkitError, TranscriptError
-from qualkit.segment import split_turns, text_hash
+from qualkit.ingest.segmentation import split_turns, text_hash
 from qualkit.settings import Settings
 from qualkit.store import IngestPlan, PlannedSegment, PlannedTranscript, Store
 

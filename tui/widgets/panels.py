@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qualkit.tui import model
-from qualkit.tui.background import describe_reason
+from qualkit.tui.workers import describe_reason
 from rich.text import Text
 from textual.widgets import OptionList, Static, Tree
 from textual.widgets.option_list import Option

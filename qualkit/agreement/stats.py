@@ -8,7 +8,7 @@ Two layers:
   expected terms, so a report can show how it was computed. An undefined coefficient (e.g. κ
   when neither coder ever varies, so Pe = 1) is ``NaN`` with a ``reason``; it never raises.
   Malformed input (wrong shape, negative counts, no units) raises ``ValueError``.
-* **Project level** lives in :mod:`qualkit.agreement_report` (the per-code table,
+* **Project level** lives in :mod:`qualkit.agreement.tables` (the per-code table,
   disagreements, consensus).
 
 Sources: Cohen (1960); Scott (1955); Fleiss (1971); Conger (1980); Brennan & Prediger (1981);

@@ -1,4 +1,4 @@
-"""Reading ``codebook.yaml``: text to validated :class:`~qualkit.codebook_schema.Code` objects.
+"""Reading ``codebook.yaml``: text to validated :class:`~qualkit.codebook.schema.Code` objects.
 
 Validation walks the YAML *node* tree rather than loaded Python values, because nodes carry
 line marks: every :class:`~qualkit.errors.CodebookError` raised here names ``file:line``.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qualkit.codebook_schema import (
+from qualkit.codebook.schema import (
     _TEXT_FIELDS,
     FIELDS,
     ID_RE,

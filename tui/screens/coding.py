@@ -14,14 +14,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from qualkit.tui import model
-from qualkit.tui.actions import CODING_ACTIONS, bindings
-from qualkit.tui.background import SuggestionEngine, Unavailable, check_transcripts
-from qualkit.tui.coding_actions import CodingActions
-from qualkit.tui.dialogs import MessageScreen
+from qualkit.tui.bindings import CODING_ACTIONS, bindings
 from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
-from qualkit.tui.transcript_view import TranscriptView
-from qualkit.tui.widgets import CodebookTree, SuggestionsPanel, TranscriptList
+from qualkit.tui.screens.coding_keys import CodingActions
+from qualkit.tui.widgets.dialogs import MessageScreen
+from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
+from qualkit.tui.widgets.transcript_view import TranscriptView
+from qualkit.tui.workers import SuggestionEngine, Unavailable, check_transcripts
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult

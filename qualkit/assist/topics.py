@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from qualkit.embed import (
+from qualkit.assist.embed import (
     Cancel,
     Embedder,
     Progress,
@@ -28,8 +28,8 @@ from qualkit.embed import (
     embedder_for,
     normalise_rows,
 )
+from qualkit.assist.suggest import CodebookEvidence, snippet
 from qualkit.errors import ProjectError, QualkitError
-from qualkit.suggest import CodebookEvidence, snippet
 
 LAST_TOPICS = "topics-last.json"
 # Spoken-language fillers and apostrophe-less contractions, on top of sklearn's English list.

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from qualkit.tui import model
-from qualkit.tui.dialogs import CodePicker, MemoScreen, PickerChoice
-from qualkit.tui.widgets import CodebookTree, TranscriptList
+from qualkit.tui.widgets.dialogs import CodePicker, MemoScreen, PickerChoice
+from qualkit.tui.widgets.panels import CodebookTree, TranscriptList
 
 
 class CodingActions:
@@ -288,7 +288,7 @@ class CodingActions:
     # -- actions: other screens --------------------------------------------------------------
 
     def action_search(self) -> None:
-        from qualkit.tui.screens import SearchScreen
+        from qualkit.tui.screens.search import SearchScreen
 
         def found(hit: tuple[str, int] | None) -> None:
             if hit is not None:
@@ -297,7 +297,7 @@ class CodingActions:
         self.app.push_screen(SearchScreen(self.project, self.coder, self.blind), found)
 
     def action_topics(self) -> None:
-        from qualkit.tui.screens import TopicsScreen
+        from qualkit.tui.screens.topics import TopicsScreen
 
         def chosen(hit: tuple[str, int] | None) -> None:
             self._load_codebook()  # a topic may have become a code
@@ -309,7 +309,7 @@ class CodingActions:
         self.app.push_screen(TopicsScreen(self.project, coder), chosen)
 
     def action_codebook_editor(self) -> None:
-        from qualkit.tui.screens import CodebookEditor
+        from qualkit.tui.screens.codebook_editor import CodebookEditor
 
         def closed(_: Any) -> None:
             self._load_codebook()

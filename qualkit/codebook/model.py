@@ -80,9 +80,9 @@ first edit.
 Modules
 -------
 This module holds :class:`Codebook` and the starter template. The rules for entry fields and
-:class:`Code` live in :mod:`qualkit.codebook_schema`, reading and validating text in
-:mod:`qualkit.codebook_validate`, and the comment-keeping round-trip document in
-:mod:`qualkit.codebook_roundtrip`. Import public names from here: they are re-exported.
+:class:`Code` live in :mod:`qualkit.codebook.schema`, reading and validating text in
+:mod:`qualkit.codebook.parse`, and the comment-keeping round-trip document in
+:mod:`qualkit.codebook.document`. Import public names from here: they are re-exported.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualkit.codebook_roundtrip import (
+from qualkit.codebook.document import (
     _detach,
     _guess_indent,
     _insert,
@@ -109,7 +109,8 @@ from qualkit.codebook_roundtrip import (
     _start_children,
     _walk,
 )
-from qualkit.codebook_schema import (
+from qualkit.codebook.parse import _decode, _Parser
+from qualkit.codebook.schema import (
     _UPDATABLE,
     FIELDS,
     ID_RE,
@@ -123,7 +124,6 @@ from qualkit.codebook_schema import (
     _unique,
     slugify,
 )
-from qualkit.codebook_validate import _decode, _Parser
 from qualkit.errors import CodebookError
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ def check_transcripts(root: Path) -> str | None:
 
 
 class SuggestionEngine:
-    """Builds a qualkit.suggest.Suggester once (in a worker) and answers for one segment."""
+    """Builds a qualkit.assist.suggest.Suggester once (in a worker) and answers for one segment."""
 
     def __init__(self, root: Path, coder: str) -> None:
         self.root = root
@@ -51,7 +51,7 @@ class SuggestionEngine:
         self, segment_id: int, top_k: int, progress: Progress | None, cancel: Any
     ) -> list[Any]:
         try:
-            from qualkit.suggest import Suggester
+            from qualkit.assist.suggest import Suggester
         except ImportError as exc:
             raise Unavailable(f"suggestions unavailable: {exc}") from None
         with self._lock:
@@ -126,14 +126,14 @@ def compute_topics(
     uncoded: bool = False,
     coder: str | None = None,
 ) -> list[dict]:
-    """Topics over the project's segments via qualkit.topics, as plain dicts.
+    """Topics over the project's segments via qualkit.assist.topics, as plain dicts.
 
     Each dict: label (str), size (int), segment_ids (list[int]), words (list[str]).
     """
     try:
-        from qualkit.topics import compute_topics as core_compute_topics
+        from qualkit.assist.topics import compute_topics as core_compute_topics
     except ImportError:
-        raise Unavailable("topics unavailable: qualkit.topics is not installed") from None
+        raise Unavailable("topics unavailable: qualkit.assist.topics is not installed") from None
     from qualkit.project import Project
 
     with Project.open(root) as project:

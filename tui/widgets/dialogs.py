@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qualkit.tui.actions import APP_ACTIONS, CODING_ACTIONS, Action
+from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS, Action
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -265,4 +265,32 @@ class HelpScreen(ModalScreen[None]):
             yield Static(text)
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class NameScreen(ModalScreen[str | None]):
+    """Ask for one line of text (a new code's name)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="name-cancel")]
+    DEFAULT_CSS = """
+    NameScreen { align: center middle; }
+    NameScreen > Vertical {
+        width: 60; height: auto; border: thick $primary; background: $panel; padding: 1 2;
+    }
+    """
+
+    def __init__(self, title: str, value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(self.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,7 +3,7 @@ and adopting the settled codes into the ``consensus`` layer.
 
 Units are the (non-interviewer, non-orphaned) segments of transcripts every coder finished;
 for each code (or theme) every coder's judgement on every unit is yes/no. The coefficients
-come from :mod:`qualkit.agreement`, implemented from the published formulas.
+come from :mod:`qualkit.agreement.stats`, implemented from the published formulas.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
-from qualkit.agreement import (
+from qualkit.agreement.stats import (
     CONSENSUS,
     Coefficient,
     alpha_from_counts,

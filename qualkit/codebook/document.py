@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from qualkit.codebook_schema import FIELDS
+from qualkit.codebook.schema import FIELDS
 from qualkit.errors import CodebookError
 
 # Plain scalars a YAML 1.1/1.2 reader would not read as a string: quote these when qualkit

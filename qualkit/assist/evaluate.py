@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from qualkit.embed import Embedder, Progress
+from qualkit.assist.embed import Embedder, Progress
+from qualkit.assist.suggest import LEVELS, RidgeModel, SuggestConfig, Suggester, blend
 from qualkit.errors import ProjectError
-from qualkit.suggest import LEVELS, RidgeModel, SuggestConfig, Suggester, blend
 
 
 def hit_rates(

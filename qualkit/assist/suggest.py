@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from qualkit.embed import (
+from qualkit.assist.embed import (
     Cancel,
     Embedder,
     Progress,

@@ -1,0 +1,1 @@
+"""Agreement between coders: the coefficients (stats), the units and tables, and consensus."""

@@ -1,0 +1,1 @@
+"""Machine help for coders: embeddings, code suggestions and their feedback, evaluation, topics."""

@@ -1,0 +1,1 @@
+"""The workbench's screens: coding, search, topics and the codebook editor."""
