@@ -146,14 +146,14 @@ def status(
             typer.echo(f"  {coder}: {n}")
     else:
         typer.echo("codings: none yet")
-    progress = [r for r in info["progress"] if r["reviewed"] or r["done"]]
+    progress = [r for r in info["progress"] if r["coded_or_reviewed"] or r["done"]]
     if progress:
         typer.echo("progress (transcript, coder, % of segments coded or reviewed):")
         for r in progress:
             mark = "  done" if r["done"] else ""
             typer.echo(
                 f"  {r['transcript']:<24} {r['coder']:<12} {r['percent']:5.1f}% "
-                f"({r['reviewed']}/{r['segments']}; {r['coded']} coded){mark}"
+                f"({r['coded_or_reviewed']}/{r['segments']}; {r['coded']} coded){mark}"
             )
     if info["orphaned_segments"]:
         typer.echo(
