@@ -21,6 +21,7 @@ wife partner family families child children kid kids boy girl friend friends
 mr mrs ms miss dr doctor nurse sir madam
 god lord jesus christmas easter eid ramadan diwali new year
 monday tuesday wednesday thursday friday saturday sunday
+mondays tuesdays wednesdays thursdays fridays saturdays sundays weekend weekends
 january february march april may june july august september october november december
 spring summer autumn winter
 english british scottish welsh irish european african asian american caribbean arabic

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from qualkit.reports.matrix_view import DENOMINATOR_LABEL, MatrixView, csv_value
 from qualkit.reports.quotes import QuoteBank
 
 TEMPLATES_FOLDER = "templates"
+_BLANK_RUNS = re.compile(r"\n{3,}")
 MATRIX_TEMPLATES = {"md": "matrix.md.j2", "html": "matrix.html.j2"}
 QUOTE_TEMPLATES = {"md": "quotes.md.j2", "html": "quotes.html.j2"}
 
@@ -57,7 +59,9 @@ def render_template(project_root: Path | None, name: str, **context: Any) -> str
 
     try:
         template = environment(project_root).get_template(name)
-        return template.render(**context)
+        text = template.render(**context)
+        # Templates stay readable with blank lines around blocks; the output keeps one.
+        return _BLANK_RUNS.sub("\n\n", text) if name.endswith(".md.j2") else text
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
         raise ReportError(f"{where}:{exc.lineno}: template error: {exc.message}") from None

@@ -47,6 +47,7 @@ def quote_words(
     stored words when they are still in the segment, else to the whole segment.
     """
     start, end = _as_offset(span_start), _as_offset(span_end)
+    stored = stored if isinstance(stored, str) else None
     if start is None or end is None or not (0 <= start < end <= len(text)):
         found = text.find(stored) if stored else -1
         if found < 0:
@@ -111,6 +112,11 @@ def trim_quote(
         raise ProjectError(
             f"span {start}-{end} is not a stretch of words in segment {segment_id} (0-{len(text)})"
         )
+    # A quote never starts or ends inside a word: the cut moves out to the word's edge.
+    while start > 0 and not text[start - 1].isspace() and not text[start].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace() and not text[end - 1].isspace():
+        end += 1
     trimmed = quote_words(text, start, end)
     if trimmed.span is None:  # the whole segment: nothing to store
         project.store.set_coding_span(int(row["id"]), coder, None, None)
