@@ -97,7 +97,7 @@ def exported_texts(project: Any) -> Iterator[tuple[str, str, bool]]:
             if row.segment_id not in seen:
                 seen.add(row.segment_id)
                 yield row.text, place, False
-            if row.memo:
+            if isinstance(row.memo, str) and row.memo:
                 yield row.memo, f"memo by {coder} on {place}", False
             if isinstance(row.participant, str):
                 speakers.add(row.participant)
@@ -127,7 +127,10 @@ def anonymise_check(project: Any, pseudonyms: Pseudonyms | None = None) -> list[
     for text, place, label in exported_texts(project):
         for word in capitalised_words(pseudonyms.apply(text), label):
             folded = word.replace("’", "'")
-            if folded.lower() in common or folded in pseudonyms.known_words:
+            lower = folded.lower()
+            if lower in common or folded in pseudonyms.known_words:
+                continue
+            if lower.endswith("s") and lower[:-1] in common:  # a plain plural: "Steps"
                 continue
             counts[word] = counts.get(word, 0) + 1
             first.setdefault(word, place)

@@ -19,7 +19,7 @@ def pseudonymised_codings(
     frame = project.codings_long(coder)
     if pseudonyms:
         for column in frame.columns:
-            if column not in _KEPT_COLUMNS and frame[column].dtype == object:
+            if column not in _KEPT_COLUMNS:
                 frame[column] = frame[column].map(
                     lambda v: pseudonyms.apply(v) if isinstance(v, str) else v
                 )

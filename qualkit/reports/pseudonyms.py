@@ -82,7 +82,7 @@ class Pseudonyms:
 
     def apply(self, text: str) -> str:
         """The text with every mapped name replaced (whole words only)."""
-        if self._regex is None or not text:
+        if self._regex is None or not isinstance(text, str) or not text:
             return text
         return self._regex.sub(lambda m: self._lookup[_normalise(m.group(0))], text)
 
