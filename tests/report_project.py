@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (transcript turns are long lines, as in real files)
 """A small fictional evaluation for the report tests, with codings whose matrix is worked out
 by hand in tests/test_reports_matrix.py (plain functions, so any test can use them)."""
 

@@ -37,7 +37,10 @@ def project(tmp_path: Path) -> Project:
 
 
 def rows(frame) -> dict[str, list]:
-    return {code: list(values) for (code, _name), values in zip(frame.index, frame.to_numpy())}
+    return {
+        code: list(values)
+        for (code, _name), values in zip(frame.index, frame.to_numpy(), strict=True)
+    }
 
 
 def test_segments_roll_up_and_count_a_segment_once(project: Project) -> None:
