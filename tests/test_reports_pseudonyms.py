@@ -57,7 +57,7 @@ def test_load_reports_bad_files_in_one_line(tmp_path: Path) -> None:
 
 
 def test_capitalised_words_skip_sentence_starts_and_brackets() -> None:
-    text = 'Yes. Then Priya rang. "Nobody" came, so [Trust] sent Jo... Okay, Jo’s fine'
+    text = 'Yes. Then Priya rang. "Nobody" came, so [Trust] sent Jo... Okay, Jo’s fine. [laughs] No'
     assert list(capitalised_words(text)) == ["Priya", "Jo", "Jo"]
     assert list(capitalised_words("Rosa Lee", label=True)) == ["Rosa", "Lee"]
 

@@ -45,8 +45,13 @@ def common_words() -> frozenset[str]:
 
 def _starts_sentence(text: str, start: int) -> bool:
     i = start - 1
-    while i >= 0 and text[i] in _OPENERS:
-        i -= 1
+    while i >= 0:
+        if text[i] in _OPENERS:
+            i -= 1
+        elif text[i] == "]" and "[" in text[:i]:
+            i = text.rindex("[", 0, i) - 1  # "[laughs] Literally": the note is not a word
+        else:
+            break
     return i < 0 or text[i] in _SENTENCE_ENDS
 
 
@@ -132,6 +137,8 @@ def anonymise_check(project: Any, pseudonyms: Pseudonyms | None = None) -> list[
                 continue
             if lower.endswith("s") and lower[:-1] in common:  # a plain plural: "Steps"
                 continue
+            if "-" in lower and all(part in common for part in lower.split("-") if part):
+                continue  # "One-to-one"
             counts[word] = counts.get(word, 0) + 1
             first.setdefault(word, place)
     return [
