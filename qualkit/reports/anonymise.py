@@ -17,7 +17,7 @@ from string import Formatter
 from typing import Any
 
 from qualkit.errors import ReportError
-from qualkit.reports.layers import layer_codings
+from qualkit.reports.layers import layer_rows
 from qualkit.reports.pseudonyms import Pseudonyms
 
 _WORD = re.compile(r"[^\W\d_][\w'’&-]*")
@@ -95,19 +95,18 @@ def exported_texts(project: Any) -> Iterator[tuple[str, str, bool]]:
     speakers: set[str] = set()
     labels: dict[str, str] = {}
     for coder in project.coders():
-        codings = layer_codings(project, coder)
         seen: set[int] = set()
-        for row in codings.itertuples(index=False):
-            place = f"{row.transcript}, turn {row.turn} (segment {row.segment_id})"
-            if row.segment_id not in seen:
-                seen.add(row.segment_id)
-                yield row.text, place, False
-            if isinstance(row.memo, str) and row.memo:
-                yield row.memo, f"memo by {coder} on {place}", False
-            if isinstance(row.participant, str):
-                speakers.add(row.participant)
-            if isinstance(row.speaker, str):
-                labels.setdefault(row.speaker, f"speaker label in {row.transcript}")
+        for row in layer_rows(project, coder):
+            place = f"{row['transcript']}, turn {row['turn']} (segment {row['segment_id']})"
+            if row["segment_id"] not in seen:
+                seen.add(row["segment_id"])
+                yield row["text"], place, False
+            if row["memo"]:
+                yield row["memo"], f"memo by {coder} on {place}", False
+            if row["participant"]:
+                speakers.add(row["participant"])
+            if row["speaker"]:
+                labels.setdefault(row["speaker"], f"speaker label in {row['transcript']}")
     for memo in project.store.memo_rows():
         if memo["kind"] == "segment":
             place = f"segment memo by {memo['coder']} on segment {memo['target']}"

@@ -51,16 +51,20 @@ LAYER_COLUMNS = [
 ]
 
 
-def layer_codings(project: Any, layer: str) -> Any:
-    """The layer's live codings on live segments, in transcript order, as a DataFrame.
+def layer_rows(project: Any, layer: str, with_text: bool = True) -> list[Any]:
+    """The layer's live codings on live segments, in transcript order (rows by column name).
 
     Orphaned segments are left out: their words have gone from the transcript, so no export
     can quote or attribute them (``qualkit status`` lists them).
     """
+    return [r for r in project.store.layer_codings(layer, with_text) if not r["orphaned"]]
+
+
+def layer_codings(project: Any, layer: str, with_text: bool = True) -> Any:
+    """:func:`layer_rows` as a DataFrame with the columns of ``LAYER_COLUMNS``."""
     import pandas as pd
 
-    rows = [dict(r) for r in project.store.layer_codings(layer)]
-    frame = pd.DataFrame(rows, columns=LAYER_COLUMNS)
-    frame = frame[frame["orphaned"] == 0].reset_index(drop=True)
+    rows = layer_rows(project, layer, with_text)
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=LAYER_COLUMNS)
     frame["starred"] = frame["starred"].astype(bool)
     return frame

@@ -99,7 +99,7 @@ def build_matrix(
     row_ids = [c.id for c in rows]
     shown = set(row_ids)
 
-    codings = layer_codings(project, layer)
+    codings = layer_codings(project, layer, with_text=False)
     # Each coding counts for its own code and every ancestor (the roll-up), when shown.
     rolled: dict[str, list[str]] = {}
     for code_id in codings["code"].unique():

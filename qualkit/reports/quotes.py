@@ -14,7 +14,7 @@ from typing import Any
 from qualkit.errors import ReportError
 from qualkit.reports.anonymise import common_words
 from qualkit.reports.attribution import Attribution
-from qualkit.reports.layers import choose_layer, layer_codings
+from qualkit.reports.layers import choose_layer, layer_rows
 from qualkit.reports.pseudonyms import Pseudonyms
 from qualkit.reports.ranking import (
     Candidate,
@@ -122,29 +122,31 @@ def build_quote_bank(
     layer = choose_layer(project, layer)
     book = project.codebook
     roots = _themes(book, themes)
-    codings = layer_codings(project, layer)
     known = {name for attrs in people.values() for name in attrs}
     group_name = DIVERSITY_ATTRIBUTE if DIVERSITY_ATTRIBUTE in known else None
+    wanted_codes = {c for root in roots for c in [root.id, *book.descendants(root.id)]}
 
     by_code: dict[str, list[Candidate]] = {}
     starred: set[int] = set()
     places: dict[int, Any] = {}
-    for row in codings.itertuples(index=False):
-        trimmed = quote_words(row.text, row.span_start, row.span_end, row.quote)
-        participant = row.participant if isinstance(row.participant, str) else None
+    for row in layer_rows(project, layer):
+        if row["code"] not in wanted_codes:
+            continue
+        trimmed = quote_words(row["text"], row["span_start"], row["span_end"], row["quote"])
+        participant = row["participant"]
         group = people.get(participant or "", {}).get(group_name) if group_name else None
         candidate = Candidate(
-            coding_id=int(row.coding_id),
-            segment_id=int(row.segment_id),
+            coding_id=row["coding_id"],
+            segment_id=row["segment_id"],
             participant=participant,
             group=group or None,
             words=trimmed.words,
-            text_hash=row.text_hash,
+            text_hash=row["text_hash"],
             word_count=len(trimmed.words.split()),
         )
-        by_code.setdefault(row.code, []).append(candidate)
+        by_code.setdefault(row["code"], []).append(candidate)
         places[candidate.coding_id] = (row, trimmed)
-        if row.starred:
+        if row["starred"]:
             starred.add(candidate.coding_id)
 
     wanted_codes = {c for root in roots for c in [root.id, *book.descendants(root.id)]}
@@ -176,8 +178,8 @@ def build_quote_bank(
                     code=code.id,
                     coding_id=c.coding_id,
                     segment_id=c.segment_id,
-                    transcript=row.transcript,
-                    turn=int(row.turn),
+                    transcript=row["transcript"],
+                    turn=row["turn"],
                     participant=c.participant,
                     coder=layer,
                     starred=c.coding_id in starred,

@@ -41,6 +41,14 @@ class Candidate:
     score: float = 0.0
     vector: np.ndarray | None = field(default=None, repr=False)
     tokens: frozenset[str] = field(default_factory=frozenset, repr=False)
+    _folded: str | None = field(default=None, repr=False)
+
+    @property
+    def folded(self) -> str:
+        """The words lower-cased with whitespace runs as one space (for exact duplicates)."""
+        if self._folded is None:
+            self._folded = " ".join(self.words.lower().split())
+        return self._folded
 
 
 def readability(word_count: int) -> float:
@@ -99,7 +107,7 @@ class Scorer:
             c.score += _READABILITY_WEIGHT * readability(c.word_count)
 
     def near_duplicate(self, a: Candidate, b: Candidate) -> bool:
-        if " ".join(a.words.lower().split()) == " ".join(b.words.lower().split()):
+        if a.folded == b.folded:
             return True
         if a.vector is not None and b.vector is not None:
             return float(a.vector @ b.vector) >= _DUPLICATE_SIMILARITY
@@ -123,31 +131,41 @@ def pick_diverse(
 ) -> list[Candidate]:
     """Up to ``limit`` candidates in total with ``chosen`` (the starred ones), greedily:
     a group that has had no quote this round first, then a participant not yet quoted, then
-    anyone; never a near-duplicate of a quote already picked."""
+    anyone; never a near-duplicate of a quote already picked. ``ranked`` is best first."""
     picked: list[Candidate] = []
+    taken = list(chosen)
     quoted = {c.participant for c in chosen if c.participant}
     round_groups = {c.group for c in chosen}
-    pool = [c for c in ranked if not any(scorer.near_duplicate(c, s) for s in chosen)]
-    while pool and len(chosen) + len(picked) < limit:
-        groups_left = {c.group for c in pool} - round_groups
+    pool = list(ranked)
+    while pool and len(taken) < limit:
+        groups = {c.group for c in pool}
+        groups_left = groups - round_groups
         if not groups_left:
             round_groups = set()  # every group has had a quote: a new round
-            groups_left = {c.group for c in pool}
-
-        best = min(
-            pool,
-            key=lambda c: (
-                _tier(c, groups_left, quoted),
-                -round(c.score, 9),
-                c.segment_id,
-                c.coding_id,
-            ),
-        )
+            groups_left = set(groups)
+        best: Candidate | None = None
+        best_tier = 3
+        duplicates = []
+        # Scan best first; stop at the first candidate of the best possible tier.
+        for c in pool:
+            tier = _tier(c, groups_left, quoted)
+            if tier >= best_tier:
+                continue
+            if any(scorer.near_duplicate(c, s) for s in taken):
+                duplicates.append(c)
+                continue
+            best, best_tier = c, tier
+            if tier == 0:
+                break
+        dropped = {id(c) for c in duplicates} | {id(best)}
+        pool = [c for c in pool if id(c) not in dropped]
+        if best is None:
+            break
         picked.append(best)
+        taken.append(best)
         if best.participant:
             quoted.add(best.participant)
         round_groups.add(best.group)
-        pool = [c for c in pool if c is not best and not scorer.near_duplicate(c, best)]
     return picked
 
 

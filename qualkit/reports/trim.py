@@ -46,6 +46,8 @@ def quote_words(
     A span that no longer fits the text (a transcript edited after trimming) falls back to the
     stored words when they are still in the segment, else to the whole segment.
     """
+    if span_start is None and stored is None:  # untrimmed: the common case, kept cheap
+        return TrimmedQuote(text.strip(), None, False, False)
     start, end = _as_offset(span_start), _as_offset(span_end)
     stored = stored if isinstance(stored, str) else None
     if start is None or end is None or not (0 <= start < end <= len(text)):
