@@ -190,6 +190,18 @@ class SpeakerResolver:
         )
 
 
+    def document_participant(self, participant: Any, where: str) -> str | None:
+        """The participant a document is from (front matter 'participant:'), or None."""
+        if participant is None or not str(participant).strip():
+            return None
+        pid = str(participant).strip()
+        if self.participants is not None and pid not in self.participants:
+            raise ProjectError(
+                f"{where}: participant '{pid}' is not in transcripts/{PARTICIPANTS_FILE}"
+            )
+        return pid
+
+
 def _lookup(mapping: dict[str, Any], label: str) -> Any:
     if label in mapping:
         return mapping[label]
@@ -300,10 +312,17 @@ def plan_ingest(
             raise ProjectError(f"{rel}: front matter 'speakers' must map labels to participants")
         turns = []
         speaking = set()
+        document = metadata.get("kind") == "document"
         for idx, turn in enumerate(parsed.turns):
-            pid, is_interviewer = resolver.resolve(
-                turn.speaker, speakers_map, f"{rel}: line {turn.line}"
-            )
+            if document:
+                # A document (paper, field notes) has no speakers; front matter may name the
+                # one participant it is from.
+                pid = resolver.document_participant(metadata.get("participant"), rel)
+                is_interviewer = False
+            else:
+                pid, is_interviewer = resolver.resolve(
+                    turn.speaker, speakers_map, f"{rel}: line {turn.line}"
+                )
             if pid:
                 speaking.add(pid)
             turns.append(
