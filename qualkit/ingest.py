@@ -189,7 +189,6 @@ class SpeakerResolver:
             f"or to transcripts/{PARTICIPANTS_FILE}"
         )
 
-
     def document_participant(self, participant: Any, where: str) -> str | None:
         """The participant a document is from (front matter 'participant:'), or None."""
         if participant is None or not str(participant).strip():

@@ -22,6 +22,8 @@ from qualkit.exchange.offsets import Converter, detect, normalise_newlines
 from qualkit.exchange.refi_model import RefiCase, RefiProject, RefiSource
 from qualkit.settings import Settings
 
+# More distinct speaker labels than this in one text are fields or headings, not people.
+MAX_SPEAKERS = 15
 _ID_UNSAFE = re.compile(r"[^\w\-]+")
 _SOURCE_SUFFIX = re.compile(r"\.(docx?|txt|pdf|rtf|md|odt)$", re.IGNORECASE)
 
@@ -72,9 +74,16 @@ def parse_turns(text: str, workdir: Path) -> list[Turn]:
     return [Turn(t.speaker, t.start, t.end) for t in parsed.turns]
 
 
-def is_interview(turns: list[Turn]) -> bool:
+def is_interview(turns: list[Turn], text: str) -> bool:
+    """A few speakers taking turns from near the top: an interview or a focus group.
+
+    Many distinct 'labels' are headings or data fields ("Title: ..."), not people; a long
+    preamble before the first turn is a document that happens to contain a colon line.
+    """
     counts = Counter(t.speaker.casefold() for t in turns)
-    return len(counts) >= 2 and max(counts.values()) >= 2
+    if not (2 <= len(counts) <= MAX_SPEAKERS) or max(counts.values()) < 2:
+        return False
+    return turns[0].start <= max(200, len(text) // 4)
 
 
 def _case_pid(case: RefiCase) -> str | None:
@@ -184,7 +193,7 @@ def plan_sources(
                     span = converter.convert(sel.start, sel.end)
                     if span is not None:
                         spans[sel.guid] = span
-                if is_interview(turns):
+                if is_interview(turns, text):
                     plan.kind = "interview"
                     map_speakers(plan, turns, linked, spans, settings)
                     if len(plan.participants) > 1:

@@ -213,9 +213,7 @@ def import_qdpx(project: Project, path: Path) -> ImportReport:
     return report
 
 
-def _coder_of(
-    refi: RefiProject, users: dict[str, str], *guids: str | None
-) -> str:
+def _coder_of(refi: RefiProject, users: dict[str, str], *guids: str | None) -> str:
     for guid in (*guids, refi.creating_user):
         if guid and guid in users:
             return users[guid]
@@ -357,7 +355,9 @@ def _plan_memos(
         source = plan.source
         tid = plan.transcript_id
         if source.description:
-            memos.add("transcript", tid, _coder_of(refi, users, source.user_guid), source.description)
+            memos.add(
+                "transcript", tid, _coder_of(refi, users, source.user_guid), source.description
+            )
         for ref in source.note_refs + linked.get(source.guid, []):
             if ref in notes:
                 note = notes[ref]

@@ -87,13 +87,12 @@ def open_archive(path: Path) -> SafeArchive:
                     f"{shown}: expands beyond {MAX_EXPANDED_BYTES // 1024**3} GiB; refused "
                     "as a possible zip bomb"
                 )
-            if (
-                info.file_size > _RATIO_FLOOR_BYTES
-                and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            if info.file_size > _RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
             ):
+                ratio = info.file_size // max(info.compress_size, 1)
                 raise ExchangeError(
-                    f"{shown}: entry '{name}' expands {info.file_size // max(info.compress_size, 1)}"
-                    "x; refused as a possible zip bomb"
+                    f"{shown}: entry '{name}' expands {ratio}x; refused as a possible zip bomb"
                 )
             if not info.is_dir():
                 entries[name] = info
