@@ -281,14 +281,7 @@ def plan_ingest(
         try:
             parsed = read_transcript(path)
         except TranscriptError as exc:
-            message = str(exc)
-            # The parser names the file as it was given; name it from the project root.
-            for shown in (str(path), path.name):
-                if message.startswith(shown + ":"):
-                    message = message[len(shown) + 1 :].lstrip()
-                    break
-            message = f"{rel}: {message}"
-            raise TranscriptError(message) from None
+            raise exc.located(rel) from None  # named from the project root
         metadata = dict(parsed.metadata)
         tid = str(metadata.get("id") or path.stem).strip()
         if not tid:

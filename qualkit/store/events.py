@@ -23,6 +23,11 @@ class Event:
     payload: dict[str, Any]
     state: int
 
+    @property
+    def undone(self) -> bool:
+        """True while the action stands undone (a redo can bring it back)."""
+        return self.state == UNDONE
+
 
 class EventLog(StoreBase):
     def _log(
