@@ -125,10 +125,12 @@ class CodeImporter:
             fields["color"] = code.color
         return {k: v for k, v in fields.items() if v}
 
-    def _find(self, name: str, parent: _Node | None) -> _Node | None:
+    def _find(self, name: str, parent: _Node | None, claimed_too: bool = False) -> _Node | None:
+        """The code named `name` under `parent`; one another code of this import already
+        landed on only counts as a parent (`claimed_too`), never as a second landing place."""
         folded = name.casefold()
         for node in parent.children if parent else self.roots:
-            if not node.claimed and node.name.casefold() == folded:
+            if (claimed_too or not node.claimed) and node.name.casefold() == folded:
                 return node
         return None
 
@@ -164,7 +166,7 @@ class CodeImporter:
             path = name_path(code.name, self.origin)
             at = parent
             for part in path[:-1]:
-                found = self._find(part, at)
+                found = self._find(part, at, claimed_too=True)
                 if found is None:
                     found = self._new(part, at, {})
                     found.intermediate = True
