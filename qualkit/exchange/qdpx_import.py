@@ -44,6 +44,7 @@ class ImportReport:
     codes_reused: int = 0
     codings_added: int = 0
     codings_present: int = 0
+    codings_carried: int = 0  # the file's codings that landed on imported text
     coders: list[str] = field(default_factory=list)
     participants_added: list[str] = field(default_factory=list)
     memos: int = 0
@@ -58,7 +59,8 @@ class ImportReport:
             f"{len(self.transcripts_added)} transcript(s) added "
             f"({len(self.documents)} as documents), {len(self.transcripts_reused)} already here; "
             f"{self.codes_added} code(s) added, {self.codes_reused} already here; "
-            f"{self.codings_added} coding(s) added, {self.codings_present} already here; "
+            f"{self.codings_carried} coding(s) of the file carried as {self.codings_added} new "
+            f"segment coding(s) ({self.codings_present} already here); "
             f"{len(self.participants_added)} participant(s) added; {self.memos} memo(s)",
         ]
         if self.coders:
@@ -268,6 +270,7 @@ def _plan_codings(
                 )
                 continue
             coder = _coder_of(refi, users, coding.user_guid, sel.user_guid)
+            report.codings_carried += 1
             memo_parts = [sel.description or ""] + [t for t, _ in sel_notes]
             memo_parts += [t for t, _ in _note_texts(coding.note_refs, notes)]
             memo = "\n\n".join(p.strip() for p in memo_parts if p and p.strip()) or None
