@@ -48,6 +48,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return project
 
 
+def _text(value: object) -> str:
+    return "" if value is None or value != value else str(value)  # None and NaN alike
+
+
 def signature(project: Project) -> dict[str, object]:
     """What must survive a round trip, in terms independent of ids and GUIDs."""
     book = project.codebook
@@ -57,18 +61,19 @@ def signature(project: Project) -> dict[str, object]:
             (c.name, name.get(c.parent or ""), c.description, c.include, c.color) for c in book
         ),
         "texts": sorted(project.transcript_text(t) for t in project.transcript_ids()),
-        "kinds": sorted(project.transcripts()["kind"]),
+        # interview vs focus group is inferred again from who speaks; documents stay documents
+        "documents": sorted(project.transcripts().query("kind == 'document'")["transcript"]),
         "codings": sorted(
-            (r.text, r.quote or "", name[r.code], r.coder, r.memo or "")
+            (r.text, _text(r.quote), name[r.code], r.coder, _text(r.memo))
             for r in project.codings().itertuples()
         ),
         "memos": sorted((m.kind, m.coder, m.text) for m in project.memos().itertuples()),
         "participants": sorted(
-            tuple(sorted((k, str(v)) for k, v in row.items() if v == v and v != ""))
+            tuple(sorted((k, _text(v)) for k, v in row.items() if _text(v)))
             for row in project.participants().to_dict(orient="records")
         ),
         "speakers": sorted(
-            (s.text, s.participant or "", bool(s.is_interviewer))
+            (s.text, _text(s.participant), bool(s.is_interviewer))
             for s in project.segments(include_interviewer=True).itertuples()
         ),
     }

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from projects import SHARED
 
 from qualkit.exchange.offsets import UTF16_CRLF, detect, normalise_newlines
 from qualkit.exchange.refi_file import load_qdc, load_qdpx
 from qualkit.project import Project
-from projects import SHARED
 
 SAMPLES = SHARED / "interop" / "samples"
 

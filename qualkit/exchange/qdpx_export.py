@@ -234,7 +234,9 @@ def build_model(project: Project) -> tuple[RefiProject, int]:
             # reader (qualkit included) can tell which speaker label is whose.
             seg = first_turn.get((tid, pid))
             if len(participants_of.get(tid, [])) > 1 and seg is not None:
-                case.selection_refs.append(selection(tid, seg["start"], seg["end"], None).guid)
+                case.selection_refs.append(
+                    selection(tid, seg["start"], seg["end"], model.creating_user).guid
+                )
         model.cases.append(case)
     for (tid, _start, _end), sel in sorted(selections.items()):
         sources[tid].selections.append(sel)
