@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
+    from qualkit.reports.trim import TrimmedQuote
 
 STATE_DIR = ".qualkit"
 DB_FILE = "project.db"
@@ -364,6 +365,21 @@ class Project:
             raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
         self.store.update_coding(int(existing["id"]), coder, "coding-memo", memo=memo or None)
 
+    def trim_quote(
+        self, segment_id: int, code_id: str, coder: str, span: tuple[int, int] | None
+    ) -> TrimmedQuote:
+        """Keep only ``span`` (offsets into the segment text) as the coding's quote; None
+        restores the whole segment. Undoable; exports mark the cut with /.../."""
+        from qualkit.reports.trim import trim_quote
+
+        return trim_quote(self, segment_id, code_id, self._check_coder(coder), span)
+
+    def trimmed_quote(self, segment_id: int, code_id: str, coder: str) -> TrimmedQuote:
+        """The quote exports print for this coding: its trimmed span, or the whole segment."""
+        from qualkit.reports.trim import trimmed_quote
+
+        return trimmed_quote(self, segment_id, code_id, self._check_coder(coder))
+
     def undo(self, coder: str) -> Event | None:
         return self.store.undo(self._check_coder(coder))
 
@@ -481,18 +497,24 @@ class Project:
         return export_qdc(self, Path(path))
 
     def export_codings(self, path: Path, coder: str | None = None) -> int:
-        """Long format: one row per coding with transcript, participant, attributes, code."""
-        frame = self.codings_long(coder)
-        # A UTF-8 byte-order mark makes Excel read accents and curly quotes right; pandas,
-        # R's readr and SPSS all accept it.
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-        return len(frame)
+        """Long format: one row per coding with transcript, participant, attributes, code,
+        the quote and memos; pseudonymised with pseudonyms.yaml."""
+        from qualkit.reports.codings import write_codings_csv
+
+        return write_codings_csv(self, Path(path), coder)
 
     def codings_long(self, coder: str | None = None) -> pd.DataFrame:
         import pandas as pd
 
+        from qualkit.reports.trim import quote_words
+
         frame = self.codings(coder)
         people = self.store.participants()
+        segment_memos = {
+            (m["target"], m["coder"]): m["text"]
+            for m in self.store.memo_rows()
+            if m["kind"] == "segment"
+        }
         attribute_names = sorted({k for attrs in people.values() for k in attrs})
         book = self.codebook
         records = []
@@ -512,7 +534,9 @@ class Project:
                     "coder": r.coder,
                     "starred": r.starred,
                     "memo": r.memo or "",
-                    "quote": r.quote or "",
+                    "segment_memo": segment_memos.get((str(r.segment_id), r.coder), ""),
+                    # the trimmed quote when the coder trimmed one, else the segment's words
+                    "quote": quote_words(r.text, r.span_start, r.span_end, r.quote).display,
                     "text": r.text,
                     "orphaned": r.orphaned,
                     "created": r.created,
@@ -530,12 +554,25 @@ class Project:
             "coder",
             "starred",
             "memo",
+            "segment_memo",
             "quote",
             "text",
             "orphaned",
             "created",
         ]
         return pd.DataFrame(records, columns=columns)
+
+    def matrix(
+        self,
+        by: str | list[str] = "group",
+        measure: str = "participants",
+        layer: str | None = None,
+        level: str = "code",
+    ) -> pd.DataFrame:
+        """Codes × participant attribute values (see qualkit.reports.matrix.build_matrix)."""
+        from qualkit.reports.matrix import build_matrix
+
+        return build_matrix(self, by=by, measure=measure, layer=layer, level=level)
 
     # -- memos, done marks, progress ---------------------------------------------------------
 
