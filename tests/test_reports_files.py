@@ -142,6 +142,10 @@ def test_export_all_writes_every_file(project: Project) -> None:
     ]
     assert done.skipped == ["agreement table: fewer than two coders"]
     assert all(p.parent == project.root / "exports" and p.stat().st_size for p in done.written)
+    # exports are for sharing: readable like any new file of the user's, not private temp files
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in done.written} == {0o666 & ~umask}
 
 
 def qualkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

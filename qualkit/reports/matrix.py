@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from qualkit.errors import ReportError
-from qualkit.reports.layers import choose_layer, layer_codings
+from qualkit.reports.layers import choose_layer, layer_codings, layer_date
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,7 +154,6 @@ def build_matrix(
             [*columns, (TOTAL, *("" for _ in by_names[1:]))], names=list(by_names)
         )
     coded_transcripts = tuple(sorted(codings["transcript"].unique()))
-    latest = project.store.latest_event_time(layer) or ""
     info = MatrixInfo(
         layer=layer,
         by=by_names,
@@ -162,7 +161,7 @@ def build_matrix(
         level=level,
         transcripts=coded_transcripts,
         transcripts_total=len(project.store.transcript_rows()),
-        date=latest[:10],
+        date=layer_date(project, layer),
         denominators=tuple(denominator_list),
     )
     table.attrs.update(

@@ -14,7 +14,7 @@ from typing import Any
 from qualkit.errors import ReportError
 from qualkit.reports.anonymise import common_words
 from qualkit.reports.attribution import Attribution
-from qualkit.reports.layers import choose_layer, layer_rows
+from qualkit.reports.layers import choose_layer, layer_date, layer_rows
 from qualkit.reports.pseudonyms import Pseudonyms
 from qualkit.reports.ranking import (
     Candidate,
@@ -196,12 +196,11 @@ def build_quote_bank(
         return section if section.quotes or section.children else None
 
     sections = [s for s in (make_section(root, 0) for root in roots) if s is not None]
-    latest = project.store.latest_event_time(layer) or ""
     return QuoteBank(
         layer=layer,
         sections=sections,
         per_theme=per_theme,
         ranking=ranking,
         attribution_pattern=project.settings.quote_attribution,
-        date=latest[:10],
+        date=layer_date(project, layer),
     )
