@@ -205,7 +205,7 @@ class Project:
         if report.updated or report.missing:
             # Re-anchoring codings to edited transcripts is the riskiest write qualkit makes.
             self.store.backup(reason="before-ingest", keep=5)
-        self.store.write_ingest(plan)
+        report.codings_merged = len(self.store.write_ingest(plan))
         return report
 
     def transcript_ids(self) -> list[str]:
@@ -322,9 +322,6 @@ class Project:
         coder = self._check_coder(coder)
         row = self._codable_segment(segment_id)
         self.codebook.get(code_id)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is not None:
-            return int(existing["id"])
         coding: dict[str, Any] = {
             "segment_id": int(segment_id),
             "code_id": code_id,
@@ -338,37 +335,36 @@ class Project:
                     f"span {start}-{end} lies outside segment {segment_id} (0-{len(row['text'])})"
                 )
             coding.update(span_start=start, span_end=end, quote=row["text"][start:end])
+        # The store checks for a live coding inside its write transaction (no race).
         return self.store.add_codings([coding], coder)[0]
 
     def uncode(self, segment_id: int, code_id: str, coder: str) -> None:
         """Remove a code from a segment (an event: undo brings it back)."""
         coder = self._check_coder(coder)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is None:
-            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        self.store.set_removed([int(existing["id"])], coder, "uncode")
+        self.store.remove_coding(int(segment_id), code_id, coder)
 
     def star(self, segment_id: int, code_id: str, coder: str, starred: bool = True) -> None:
         """Mark (or unmark) a coding as an illustrative quote for its code."""
         coder = self._check_coder(coder)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is None:
-            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        if bool(existing["starred"]) != starred:
-            self.store.update_coding(int(existing["id"]), coder, "star", starred=int(starred))
+        self.store.change_coding(int(segment_id), code_id, coder, "star", starred=int(starred))
 
     def set_coding_memo(self, segment_id: int, code_id: str, coder: str, memo: str) -> None:
         coder = self._check_coder(coder)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is None:
-            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        self.store.update_coding(int(existing["id"]), coder, "coding-memo", memo=memo or None)
+        self.store.change_coding(int(segment_id), code_id, coder, "coding-memo", memo=memo or None)
 
     def undo(self, coder: str) -> Event | None:
-        return self.store.undo(self._check_coder(coder))
+        """Reverse the coder's latest action. An action that can no longer be reversed raises
+        HistoryError saying why, and leaves the history: the next undo goes further back."""
+        return self.store.undo(self._check_coder(coder), known_codes=self._known_codes())
 
     def redo(self, coder: str) -> Event | None:
-        return self.store.redo(self._check_coder(coder))
+        return self.store.redo(self._check_coder(coder), known_codes=self._known_codes())
+
+    def _known_codes(self) -> set[str] | None:
+        try:
+            return set(self.codebook.codes)
+        except CodebookError:
+            return None  # a broken codebook.yaml must not block undoing a coding
 
     def codes_of(self, segment_id: int, coder: str | None = None) -> list[str]:
         return [
@@ -440,18 +436,19 @@ class Project:
             if (segment_id, code_id) in seen:
                 continue
             seen.add((segment_id, code_id))
-            if self.store.active_coding(segment_id, code_id, coder) is None:
-                planned.append(
-                    {
-                        "segment_id": segment_id,
-                        "code_id": code_id,
-                        "memo": memo or None,
-                        "source": "import",
-                    }
-                )
-        if planned:
-            self.store.add_codings(planned, coder, action="import")
-        return len(planned)
+            planned.append(
+                {
+                    "segment_id": segment_id,
+                    "code_id": code_id,
+                    "memo": memo or None,
+                    "source": "import",
+                }
+            )
+        if not planned:
+            return 0
+        # Rows the coder already has are skipped inside the store's write transaction, so a
+        # second process of the same coder cannot make the import fail half-way.
+        return len(self.store.insert_codings(planned, coder, action="import")[1])
 
     def export_codings(self, path: Path, coder: str | None = None) -> int:
         """Long format: one row per coding with transcript, participant, attributes, code."""

@@ -43,6 +43,7 @@ class IngestReport:
     segments_kept: int = 0
     orphaned: int = 0
     participants: int = 0
+    codings_merged: int = 0  # a moved coding the segment already had (same code and coder)
 
     def summary(self) -> str:
         parts = [
@@ -56,6 +57,11 @@ class IngestReport:
         text += f"; segments: {self.segments_added} new, {self.segments_kept} kept"
         if self.orphaned:
             text += f"; {self.orphaned} coded segment(s) orphaned (text gone; codings kept)"
+        if self.codings_merged:
+            text += (
+                f"; {self.codings_merged} duplicate coding(s) merged where two segments' text "
+                "became one (logged)"
+            )
         return text
 
 

@@ -7,7 +7,8 @@ One class, :class:`Store`, assembled from table groups that each keep one concer
 - ``schema``: the schema per version
 - ``events``: the append-only event log
 - ``segments``: participants, transcripts, turns, segments, and writing an ingest
-- ``codings``: coder layers, memos, done marks, undo and redo
+- ``codings``: coder layers, memos, done marks
+- ``history``: undo and redo, defined on events
 - ``cache``: embeddings cache and suggestion feedback
 """
 
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 from qualkit.store.base import BACKUPS_KEPT, BUSY_TIMEOUT_MS, now
 from qualkit.store.cache import CacheTables
-from qualkit.store.codings import CodingTables
 from qualkit.store.events import CLEARED, DONE, UNDONE, Event
+from qualkit.store.history import HistoryError, HistoryTables
 from qualkit.store.schema import MIGRATIONS, SCHEMA_VERSION
 from qualkit.store.segments import (
     IngestPlan,
@@ -34,6 +35,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "UNDONE",
     "Event",
+    "HistoryError",
     "IngestPlan",
     "PlannedSegment",
     "PlannedTranscript",
@@ -42,5 +44,5 @@ __all__ = [
 ]
 
 
-class Store(SegmentTables, CodingTables, CacheTables):
+class Store(SegmentTables, HistoryTables, CacheTables):
     """One project's SQLite database."""
