@@ -395,7 +395,7 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (suggestions, topics, ...)."""
     import importlib
 
-    for module in ("qualkit.cli_ai", "qualkit.cli_agreement"):
+    for module in ("qualkit.cli_ai", "qualkit.cli_agreement", "qualkit.cli_restore"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -410,7 +410,7 @@ _register_optional_commands()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
     except QualkitError as exc:
         _err(str(exc))
         sys.exit(1)
@@ -418,6 +418,10 @@ def main() -> None:
         _err("interrupted; work already acknowledged is saved")
         sys.exit(130)
     except (typer.Abort, typer.Exit) as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            # click turns Ctrl-C into Abort: still say so, and exit as an interrupt does.
+            _err("interrupted; work already acknowledged is saved")
+            sys.exit(130)
         sys.exit(getattr(exc, "exit_code", 1))
     except Exception as exc:  # click usage errors arrive here in standalone_mode=False
         import click
@@ -426,6 +430,11 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if result == 130:  # typer answers Ctrl-C with Exit(130), returned in this mode
+        _err("interrupted; work already acknowledged is saved")
+        sys.exit(130)
+    if isinstance(result, int) and result:
+        sys.exit(result)
 
 
 if __name__ == "__main__":

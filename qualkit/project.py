@@ -630,14 +630,9 @@ class Project:
         return self.store.backup(reason="manual", keep=keep)
 
     def daily_backup(self, keep: int = 7) -> Path | None:
-        """A backup when the last daily one is more than a day old (the workbench calls it on
-        start); returns the new file, or None when a recent one exists."""
-        import time
-
-        latest = self.store.latest_backup("daily")
-        if latest is not None and time.time() - latest.stat().st_mtime < 24 * 3600:
-            return None
-        return self.store.backup(reason="daily", keep=keep)
+        """Today's backup, when none was taken yet (the store also takes it before the first
+        write of each day); returns the new file, or None."""
+        return self.store.daily_backup(keep=keep)
 
 
 def _filesystem_type(path: Path) -> str | None:

@@ -163,6 +163,9 @@ class SegmentTables(EventLog):
         # Every change to a coding is named in the ingest's event.
         moved: list[int] = []
         merged: list[dict[str, Any]] = []
+        unchanged_people = plan.participants is None or plan.participants == self.participants()
+        if unchanged_people and not (plan.transcripts or plan.remapped_turns or plan.missing):
+            return merged  # nothing to write: an unchanged folder changes nothing
         with self.transaction() as c:
             if plan.participants is not None:
                 c.execute("DELETE FROM participants")
