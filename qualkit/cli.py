@@ -146,14 +146,14 @@ def status(
             typer.echo(f"  {coder}: {n}")
     else:
         typer.echo("codings: none yet")
-    progress = [r for r in info["progress"] if r["reviewed"] or r["done"]]
+    progress = [r for r in info["progress"] if r["coded_or_reviewed"] or r["done"]]
     if progress:
         typer.echo("progress (transcript, coder, % of segments coded or reviewed):")
         for r in progress:
             mark = "  done" if r["done"] else ""
             typer.echo(
                 f"  {r['transcript']:<24} {r['coder']:<12} {r['percent']:5.1f}% "
-                f"({r['reviewed']}/{r['segments']}; {r['coded']} coded){mark}"
+                f"({r['coded_or_reviewed']}/{r['segments']}; {r['coded']} coded){mark}"
             )
     if info["orphaned_segments"]:
         typer.echo(
@@ -287,7 +287,7 @@ def log(
 ) -> None:
     """The audit trail: every change, who made it and when (newest first)."""
     states = {0: "", 1: "  (undone)", 2: ""}
-    for event in open_project(project).store.events(coder, limit):
+    for event in open_project(project).events(coder, limit):
         if as_json:
             record = {
                 "id": event.id,
@@ -317,9 +317,7 @@ def codebook_list(
         return
     p = open_project(project)
     book = p.codebook
-    counts: dict[str, int] = {}
-    for r in p.store.codings_rows():
-        counts[r["code"]] = counts.get(r["code"], 0) + 1
+    counts = p.code_usage()
     for code in book.codes.values():
         indent = "  " * book.depth(code.id)
         key = f" [{code.key}]" if code.key else ""

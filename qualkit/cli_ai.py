@@ -244,7 +244,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """How often suggestions were accepted, per code (provenance for a methods section)."""
-        from qualkit.assist.suggest import acceptance_report
+        from qualkit.assist.feedback import acceptance_report
 
         p = _open(project)
         rep = acceptance_report(p, coder)

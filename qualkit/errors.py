@@ -15,3 +15,8 @@ class CodebookError(QualkitError):
 
 class ProjectError(QualkitError):
     """The project folder, its database or a requested id is not usable."""
+
+
+class HistoryError(ProjectError):
+    """An undo or redo that is no longer possible; the message says why, and the action has
+    left the history so the next undo or redo still works."""

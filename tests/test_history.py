@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from projects import INTERVIEW_1, write_tiny_project
 
-from qualkit.errors import ProjectError
+from qualkit.errors import HistoryError, ProjectError
 from qualkit.project import Project
-from qualkit.store import HistoryError
 
 
 @pytest.fixture

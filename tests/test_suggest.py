@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 
 from qualkit.assist.embed import HashingEmbedder
-from qualkit.assist.suggest import (
-    Suggester,
-    Suggestion,
-    acceptance_report,
-    record_feedback,
-    suggestion_log,
-)
+from qualkit.assist.feedback import acceptance_report, record_feedback, suggestion_log
+from qualkit.assist.suggest import Suggester, Suggestion
 from qualkit.project import Project
 
 # A small fictional study (written for these tests).

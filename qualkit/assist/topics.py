@@ -28,7 +28,7 @@ from qualkit.assist.embed import (
     embedder_for,
     normalise_rows,
 )
-from qualkit.assist.suggest import CodebookEvidence, snippet
+from qualkit.assist.evidence import CodebookEvidence, snippet
 from qualkit.errors import ProjectError, QualkitError
 
 LAST_TOPICS = "topics-last.json"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
 import numpy as np
 
 from qualkit.store.base import StoreBase, chunks, now
+from qualkit.store.rows import SuggestionFeedback
 
 
 class CacheTables(StoreBase):
@@ -57,8 +57,11 @@ class CacheTables(StoreBase):
                 (now(), coder, segment_id, code_id, score, rank, int(accepted)),
             )
 
-    def suggestion_rows(self) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT time, coder, segment_id, code_id, score, rank, accepted "
-            "FROM suggestion_log ORDER BY id"
-        ).fetchall()
+    def suggestion_rows(self) -> list[SuggestionFeedback]:
+        return [
+            SuggestionFeedback(*r[:6], accepted=bool(r[6]))
+            for r in self.conn.execute(
+                "SELECT time, coder, segment_id, code_id, score, rank, accepted "
+                "FROM suggestion_log ORDER BY id"
+            )
+        ]

@@ -15,17 +15,13 @@ import sqlite3
 from collections.abc import Collection
 from typing import Any
 
-from qualkit.errors import ProjectError
+from qualkit.errors import HistoryError, ProjectError
 from qualkit.store.base import now
 from qualkit.store.codings import CodingTables
 from qualkit.store.events import CLEARED, DONE, UNDONE, Event
 
 _CODING_ACTIONS = ("code", "import", "uncode")
 _FIELD_ACTIONS = ("star", "coding-memo", "span")
-
-
-class HistoryError(ProjectError):
-    """An undo or redo that is no longer possible; the event has left the history."""
 
 
 class _Impossible(Exception):
@@ -76,7 +72,7 @@ class HistoryTables(CodingTables):
                 changed = self._apply(
                     c, row["action"], payload, undo, known_codes, self._last_changed(c, row)
                 )
-            except (_Impossible, sqlite3.IntegrityError) as exc:
+            except (_Impossible, ProjectError, sqlite3.IntegrityError) as exc:
                 c.execute("ROLLBACK TO history_step")
                 c.execute("RELEASE history_step")
                 failure = (
