@@ -161,6 +161,15 @@ def status(
         )
         for o in info["orphaned_segments"]:
             typer.echo(f"  #{o['segment_id']} {o['transcript']}: {o['text']!r}")
+    _echo_missing_codes(info["codes_missing_from_codebook"])
+
+
+def _echo_missing_codes(missing: dict[str, int]) -> None:
+    if not missing:
+        return
+    typer.echo("codings whose code is not in codebook.yaml (add the code back, or move them):")
+    for code, n in missing.items():
+        typer.echo(f"  {code}: {n} coding(s); fix: qualkit codebook merge {code} OTHER-CODE")
 
 
 @app.command()
@@ -322,7 +331,26 @@ def codebook_list(
         indent = "  " * book.depth(code.id)
         key = f" [{code.key}]" if code.key else ""
         typer.echo(f"{indent}{code.name} ({code.id}){key}: {counts.get(code.id, 0)} coding(s)")
-    typer.echo(f"{len(book.codes)} codes in {p.codebook_path.name}: valid")
+    _codebook_verdict(p)
+
+
+def _codebook_verdict(p: Any) -> None:
+    """'valid', or the codings that point to codes codebook.yaml no longer has (exit 1)."""
+    missing = p.codes_missing_from_codebook()
+    if not missing:
+        typer.echo(f"{len(p.codebook.codes)} codes in {p.codebook_path.name}: valid")
+        return
+    _echo_missing_codes(missing)
+    raise QualkitError(
+        f"{p.codebook_path.name}: {sum(missing.values())} coding(s) point to "
+        f"{len(missing)} code(s) it does not have"
+    )
+
+
+@codebook_app.command("check")
+def codebook_check(project: ProjectOption = Path(".")) -> None:
+    """Check codebook.yaml, and that every coding's code is in it (lists those that are not)."""
+    _codebook_verdict(open_project(project))
 
 
 @codebook_app.command("add")

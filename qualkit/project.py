@@ -170,15 +170,33 @@ class Project:
         self.store.log_event(actor, "update-code", {"code": code_id, "fields": sorted(fields)})
 
     def merge_codes(self, source: str, target: str, actor: str = "system") -> int:
-        """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed."""
+        """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed.
+
+        A `source` already gone from codebook.yaml (removed by hand) that codings still point
+        to is merged too: only its codings move.
+        """
         book = self.codebook
-        book.get(source)
         book.get(target)
         if source == target:
             raise CodebookError(f"cannot merge code '{source}' into itself")
-        book.merge(source, target)
-        book.save()
+        if source in book:
+            book.merge(source, target)
+            book.save()
+        elif source not in self.codes_missing_from_codebook():
+            book.get(source)  # the usual "unknown code" error
         return self.store.recode(source, target, actor, "merge-code")
+
+    def _missing_codes_or_none(self) -> dict[str, int]:
+        try:
+            return self.codes_missing_from_codebook()
+        except CodebookError:
+            return {}  # a broken codebook.yaml is reported on its own
+
+    def codes_missing_from_codebook(self) -> dict[str, int]:
+        """Code ids that live codings point to but codebook.yaml no longer has (removed by
+        hand), with their number of codings. Fix: add the code back, or merge it."""
+        book = self.codebook
+        return {code: n for code, n in sorted(self.store.code_usage().items()) if code not in book}
 
     def delete_code(self, code_id: str, remap_to: str | None = None, actor: str = "system") -> int:
         """Delete a code; its codings move to `remap_to`, so none is lost."""
@@ -652,6 +670,7 @@ class Project:
             ],
             "progress": self.progress().to_dict(orient="records"),
             "warnings": self.storage_warnings(),
+            "codes_missing_from_codebook": self._missing_codes_or_none(),
         }
 
     def backup(self, keep: int = 10) -> Path:

@@ -152,3 +152,27 @@ def test_control_and_direction_characters_in_file_names_are_refused(
     (tmp_path / "transcripts" / name).write_text("Maya: A fictional line.\n", encoding="utf-8")
     assert_refused(p, "the file name holds control or text-direction characters", "U+")
     p.close()
+
+
+def test_codings_of_a_code_removed_by_hand_are_listed_with_the_fix(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    p = ingested(tmp_path)
+    segment = int(p.segments().segment_id.iloc[0])
+    p.code(segment, "bonding", "ana")
+    text = p.codebook_path.read_text(encoding="utf-8")
+    p.codebook_path.write_text(text[: text.index("    children:\n      - id: bonding")])
+    assert p.status()["codes_missing_from_codebook"] == {"bonding": 1}
+    check = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "codebook", "check", "--project", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert "bonding: 1 coding(s); fix: qualkit codebook merge bonding" in check.stdout
+    assert p.merge_codes("bonding", "impact", actor="ana") == 1  # the fix works
+    assert p.status()["codes_missing_from_codebook"] == {}
+    assert p.codes_of(segment, "ana") == ["impact"]
+    p.close()
