@@ -31,10 +31,6 @@ DB_FILE = "project.db"
 CODEBOOK_FILE = "codebook.yaml"
 CONSENSUS = "consensus"
 
-# Folders that sync to a cloud service: SQLite's locking is unsafe there.
-_SYNCED_FOLDER_NAMES = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "box sync")
-_NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "9p", "afpfs"}
-
 
 class Project:
     """One study folder: codebook.yaml, transcripts/, exports/ and .qualkit/project.db."""
@@ -96,22 +92,9 @@ class Project:
 
     def storage_warnings(self) -> list[str]:
         """Warn when the project sits where SQLite's file locks are unreliable."""
-        warnings = []
-        lowered = str(self.root).casefold()
-        for name in _SYNCED_FOLDER_NAMES:
-            if name in lowered:
-                warnings.append(
-                    f"{self.root} looks like a cloud-synced folder ({name}); keep the project "
-                    "on a local disk and sync exports instead, or the database can be damaged"
-                )
-                break
-        fstype = _filesystem_type(self.root)
-        if fstype in _NETWORK_FILESYSTEMS:
-            warnings.append(
-                f"{self.root} is on a network filesystem ({fstype}); SQLite locking is unsafe "
-                "there: keep the project on a local disk"
-            )
-        return warnings
+        from qualkit.storage_place import storage_warnings
+
+        return storage_warnings(self.root)
 
     # -- codebook ----------------------------------------------------------------------------
 
@@ -686,17 +669,3 @@ def visible_layer(coder: str | None, blind: bool) -> str | None:
     """Blind coding: a coder sees (and suggestions learn from) only their own layer. None means
     every coder's codings."""
     return coder if blind and coder else None
-
-
-def _filesystem_type(path: Path) -> str | None:
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    best, best_type = "", None
-    target = str(path)
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3 and target.startswith(parts[1]) and len(parts[1]) > len(best):
-            best, best_type = parts[1], parts[2]
-    return best_type

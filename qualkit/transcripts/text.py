@@ -15,7 +15,6 @@ import html
 import io
 import re
 import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,8 +24,6 @@ from typing import Any
 from qualkit.errors import TranscriptError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
-# The most XML a .docx may unpack to: a long interview is a few MB; more is a zip bomb.
-MAX_DOCX_XML_BYTES = 50_000_000
 
 NO_TURNS = "no speaker turns found; expected lines like 'Name: text'"
 
@@ -389,7 +386,9 @@ def _docx_blocks(data: bytes, path: Path | str) -> list[tuple[int, str]]:
     """(block number, text) for each paragraph and table row, in document order."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _error(path, "not a Word .docx file (not a zip archive); save it again as .docx")
-    _check_docx_size(data, path)
+    from qualkit.transcripts.docx_guard import check_docx_size
+
+    check_docx_size(data, path, _error)
     import docx  # imported here: python-docx is slow to import and most studies use .txt
     from docx.table import Table
 
@@ -411,37 +410,6 @@ def _docx_blocks(data: bytes, path: Path | str) -> list[tuple[int, str]]:
         number += 1
         blocks.append((number, _docx_paragraph_text(item)))
     return blocks
-
-
-def _check_docx_size(data: bytes, path: Path | str) -> None:
-    """Refuse a .docx whose XML would unpack to more than MAX_DOCX_XML_BYTES (a zip bomb):
-    first by the sizes the archive declares, then by what actually comes out."""
-    limit_mb = MAX_DOCX_XML_BYTES // 1_000_000
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = [i for i in archive.infolist() if i.filename.endswith((".xml", ".rels"))]
-            declared = sum(i.file_size for i in parts)
-            if declared > MAX_DOCX_XML_BYTES:
-                raise _error(
-                    path,
-                    f"the Word document unpacks to {declared // 1_000_000} MB of text and "
-                    f"markup (more than {limit_mb} MB); split it into several files",
-                )
-            actual = 0
-            for info in parts:
-                with archive.open(info) as member:
-                    while chunk := member.read(1 << 20):
-                        actual += len(chunk)
-                        if actual > MAX_DOCX_XML_BYTES:
-                            raise _error(
-                                path,
-                                f"the Word document unpacks to more than {limit_mb} MB of "
-                                "text and markup; split it into several files",
-                            )
-    except (zipfile.LargeZipFile, NotImplementedError, OSError, RuntimeError, EOFError) as exc:
-        raise _error(path, f"cannot open as a Word document (broken zip archive: {exc})") from None
-    except (zipfile.BadZipFile, zlib.error) as exc:
-        raise _error(path, f"cannot open as a Word document (broken zip archive: {exc})") from None
 
 
 def _docx_paragraph_text(paragraph: Any) -> str:
