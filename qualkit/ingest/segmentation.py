@@ -15,6 +15,10 @@ from typing import Any
 _WORD = re.compile(r"\S+")
 # The most characters spaCy is given at once (its own limit is 1,000,000).
 PIECE_CHARS = 100_000
+# Marks that open what follows: a quotation, a bracket, a dash. After a space at the end of a
+# sentence they belong to the next sentence ("... perspective. 'If I ..." is not "... '").
+_OPENING_TAIL = re.compile(r"\s+([\"'“‘«(\[{—–-]+)$")
+_ONLY_OPENING = re.compile(r"^[\"'“‘«(\[{—–-]+$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,38 @@ def _sentencizer() -> Any:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+def sentence_spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans (offsets into `text`) stripped of spaces, with opening marks moved on.
+
+    The sentencizer leaves an opening quote, bracket or dash at the end of the sentence before
+    it; a quote bank would then show a dangling mark. Such marks start the next sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    carry: int | None = None  # where marks cut from the previous sentence begin
+    for start, end in sentences:
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        s_start, s_end = start + lead, start + len(chunk.rstrip())
+        if s_start >= s_end:
+            continue
+        if carry is not None:
+            s_start, carry = carry, None
+        if _ONLY_OPENING.match(text[s_start:s_end]):
+            carry = s_start
+            continue
+        tail = _OPENING_TAIL.search(text, s_start, s_end)
+        if tail and tail.start() > s_start:
+            carry = tail.start(1)
+            s_end = s_start + len(text[s_start : tail.start()].rstrip())
+        spans.append((s_start, s_end))
+    if carry is not None:  # marks at the very end stay with the last sentence
+        if spans:
+            spans[-1] = (spans[-1][0], len(text.rstrip()))
+        else:
+            spans.append((carry, len(text.rstrip())))
+    return spans
 
 
 def split_turns(
@@ -69,14 +105,12 @@ def split_turns(
         chunk_start: int | None = None
         chunk_end = 0
         chunk_words = 0
-        for sent_start, sent_text in sentences[i]:
-            stripped = sent_text.strip()
-            if not stripped:
-                continue
-            words = word_count(stripped)
-            lead = len(sent_text) - len(sent_text.lstrip())
-            s_start = sent_start + lead
-            s_end = s_start + len(stripped)
+        turn_start, turn_end = turns[i]
+        turn_text = text[turn_start:turn_end]
+        relative = [(a - turn_start, a - turn_start + len(t)) for a, t in sentences[i]]
+        for start, end in sentence_spans(turn_text, relative):
+            words = word_count(turn_text[start:end])
+            s_start, s_end = turn_start + start, turn_start + end
             if chunk_start is not None and chunk_words + words > max_words:
                 spans.append(Span(chunk_start, chunk_end))
                 chunk_start, chunk_words = None, 0
