@@ -36,3 +36,7 @@ class ProjectError(QualkitError):
 class HistoryError(ProjectError):
     """An undo or redo that is no longer possible; the message says why, and the action has
     left the history so the next undo or redo still works."""
+
+
+class ReportError(QualkitError):
+    """An export cannot be made as asked (layer, attribute, template, pseudonyms.yaml...)."""

@@ -17,6 +17,7 @@ from qualkit.errors import QualkitError
 # isort: off
 from qualkit.cli import project, coding, codebook, codings_csv, assist, agreement  # noqa: F401
 from qualkit.cli import restore  # noqa: F401
+from qualkit.cli import reports  # noqa: F401
 # isort: on
 
 

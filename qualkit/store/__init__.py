@@ -23,6 +23,7 @@ from qualkit.store.protocol import Store
 from qualkit.store.rows import (
     Coding,
     CodingRow,
+    LayerCoding,
     MemoRow,
     SegmentCoding,
     SegmentRow,
@@ -44,6 +45,7 @@ __all__ = [
     "CodingRow",
     "Event",
     "HistoryError",
+    "LayerCoding",
     "EventState",
     "MemoRow",
     "SQLiteStore",
