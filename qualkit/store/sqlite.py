@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from qualkit.store.cache import CacheTables
-from qualkit.store.codings import CodingTables
+from qualkit.store.history import HistoryTables
 from qualkit.store.segments import SegmentTables
 
 
-class SQLiteStore(SegmentTables, CodingTables, CacheTables):
+class SQLiteStore(SegmentTables, HistoryTables, CacheTables):
     """One project's SQLite database (``.qualkit/project.db``)."""
