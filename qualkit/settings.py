@@ -6,6 +6,10 @@ max_words: 150              # in 'sentences' mode, a longer turn is split at sen
 interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
 blind: false                # true: a coder does not see other coders' codings in the TUI
 embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
+min_words: 3                # a shorter participant turn joins the speaker's previous segment,
+                            #   or else is kept as context (not a coding unit); 0 = off
+code_interviewer: false     # true: interviewer turns are coding units too (facilitator's words
+                            #   are data)
 ```
 """
 
@@ -42,6 +46,8 @@ class Settings:
     interviewer_labels: list[str] = field(default_factory=lambda: list(DEFAULT_INTERVIEWER_LABELS))
     blind: bool = False
     embedding_model: str | None = None
+    min_words: int = 3
+    code_interviewer: bool = False
 
     def is_interviewer_label(self, label: str) -> bool:
         folded = label.strip().casefold()
@@ -49,7 +55,9 @@ class Settings:
 
     def segmentation_key(self) -> str:
         """Hash of what shapes segments: a change re-segments every transcript."""
-        shape = {"segmentation": self.segmentation, "max_words": self.max_words}
+        shape: dict[str, Any] = {"segmentation": self.segmentation, "max_words": self.max_words}
+        if self.min_words:  # projects from before min_words keep their key when it is off
+            shape["min_words"] = self.min_words
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +100,14 @@ def load_settings(root: Path) -> Settings:
         raise ProjectError(f"{path}: interviewer_labels must be a list of labels")
     if not isinstance(settings.blind, bool):
         raise ProjectError(f"{path}: blind must be true or false")
+    if not isinstance(settings.code_interviewer, bool):
+        raise ProjectError(f"{path}: code_interviewer must be true or false")
+    if (
+        not isinstance(settings.min_words, int)
+        or isinstance(settings.min_words, bool)
+        or not 0 <= settings.min_words <= 50
+    ):
+        raise ProjectError(f"{path}: min_words must be a whole number from 0 to 50")
     return settings
 
 
@@ -103,4 +119,6 @@ max_words: 150            # longer turns are split at sentence boundaries (sente
 interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
 blind: false              # true: coders do not see each other's codings in the workbench
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
+min_words: 3              # shorter participant turns join the speaker's previous segment or are context
+code_interviewer: false   # true: interviewer turns can be coded (the facilitator's words are data)
 """

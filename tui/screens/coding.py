@@ -22,6 +22,7 @@ from qualkit.tui.widgets.dialogs import MessageScreen
 from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
 from qualkit.tui.widgets.transcript_view import TranscriptView
 from qualkit.tui.workers import SuggestionEngine, Unavailable, check_transcripts
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -35,6 +36,25 @@ from textual.worker import get_current_worker
 from qualkit.errors import QualkitError
 
 T = TypeVar("T")
+
+# Below this many columns the side panes become tabs, so the transcript keeps its width.
+NARROW = 120
+# Tab name -> (key, label), in the order the tab line shows them.
+TABS: dict[str, tuple[str, str]] = {
+    "view": ("F3", "Transcript"),
+    "transcripts": ("F2", "Transcripts"),
+    "codebook": ("F4", "Codebook"),
+    "suggestions": ("F6", "Suggestions"),
+}
+
+
+def empty_project_message(root: Any) -> str:
+    """What to do when a project has no transcripts yet: where the files go, and the command."""
+    return (
+        f"No transcripts yet. Put interview files (.txt .md .docx .vtt .srt) in "
+        f"{root / 'transcripts'}/ and run `qualkit ingest` there (or start qualkit again: "
+        "it reads new files when it opens)."
+    )
 
 
 class CodingScreen(CodingActions, Screen):
@@ -91,24 +111,81 @@ class CodingScreen(CodingActions, Screen):
         self._codebook_problem: str | None = None
         self._status_line = ""
         self._suggestions_paused = False
+        self.tab = "view"  # the pane shown on a narrow terminal
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
+        yield Static(id="tabs")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Static("Transcripts", classes="panel-title")
+                yield Static("Transcripts  (% coded or reviewed by you)", classes="panel-title")
                 yield TranscriptList(id="transcripts")
             yield TranscriptView(id="view")
             with Vertical(id="right"):
-                yield Static("Codebook  (mine/all)", classes="panel-title", id="codebook-title")
-                yield CodebookTree("codes", id="codebook")
-                yield Static("", id="code-info")
-                yield Static("Suggestions", classes="panel-title")
-                yield SuggestionsPanel("", id="suggestions")
+                with Vertical(id="codebook-pane"):
+                    yield Static(
+                        self._codebook_title(), classes="panel-title", id="codebook-title"
+                    )
+                    yield CodebookTree("codes", id="codebook")
+                    yield Static("", id="code-info")
+                with Vertical(id="suggestions-pane"):
+                    yield Static("Suggestions  (strength; 1-9 accepts)", classes="panel-title")
+                    yield SuggestionsPanel("", id="suggestions")
         yield Static("", id="status")
         yield Footer()
+
+    def _codebook_title(self) -> str:
+        if self.blind:
+            return "Codebook  (segments you coded)"
+        return "Codebook  (segments: yours/everyone's)"
+
+    # -- adaptive layout: side panes beside the transcript, or tabs below NARROW columns --------
+
+    def on_resize(self, event: Any) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        narrow = width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            if not narrow:
+                self._show_tab("view")
+        self._update_tabs()
+        self._update_status()
+
+    @property
+    def narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def _show_tab(self, tab: str) -> None:
+        """Narrow terminals show one pane at a time: the transcript, or one side pane."""
+        self.tab = tab
+        for name in TABS:
+            self.set_class(name == tab and tab != "view", f"-tab-{name}")
+        self._update_tabs()
+
+    def _update_tabs(self) -> None:
+        if not self.narrow:
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for name, (key, label) in TABS.items():
+            style = "reverse bold" if name == self.tab else "dim"
+            text.append(f" {key} {label} ", style=style)
+            text.append(" ")
+        self.query_one("#tabs", Static).update(text)
+
+    def toggle_tab(self, tab: str) -> None:
+        """F2/F4/F6 on a narrow terminal: show that pane (again: back to the transcript)."""
+        if self.tab == tab or tab == "view":
+            self._show_tab("view")
+            self.view.focus()
+            return
+        self._show_tab(tab)
+        target = {"transcripts": "#transcripts", "codebook": "#codebook"}.get(tab)
+        if target:
+            self.query_one(target).focus()
 
     def on_mount(self) -> None:
         self.title = f"qualkit · {self.project.root.name}"
@@ -129,7 +206,8 @@ class CodingScreen(CodingActions, Screen):
         if first:
             self.open_transcript(first)
         else:
-            view.empty_message = "No transcripts yet: reading transcripts/ …"
+            view.empty_message = empty_project_message(self.project.root)
+        self._apply_width(self.app.size.width)
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
         self.call_after_refresh(self._check_transcripts)
@@ -215,13 +293,15 @@ class CodingScreen(CodingActions, Screen):
             if self.engine is not None and self._codebook_problem is None:
                 self.engine.mark_stale()
 
-    def _count(self, code_id: str, delta: int) -> None:
-        self.mine[code_id] = self.mine.get(code_id, 0) + delta
-        self.everyone[code_id] = self.everyone.get(code_id, 0) + delta
-        if self.book is not None and code_id in self.book:
-            self.query_one(CodebookTree).update_code(
-                self.book.codes[code_id], self.mine, self.everyone, self.blind
-            )
+    def refresh_counts(self) -> None:
+        """Read the rolled-up counts from the core again and relabel the codebook tree (a code
+        changes its own count and its themes': the core knows which segments overlap)."""
+        counts = self.guard(lambda: model.code_counts(self.project, self.coder, self.blind))
+        if counts is None:
+            return
+        self.mine, self.everyone = dict(counts[0]), dict(counts[1])
+        if self.book is not None:
+            self.query_one(CodebookTree).relabel(self.book, self.mine, self.everyone, self.blind)
 
     def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
         book = self.book
@@ -255,7 +335,7 @@ class CodingScreen(CodingActions, Screen):
                 (
                     i
                     for i, s in enumerate(items)
-                    if not s.is_interviewer and not s.handled_by(self.coder)
+                    if s.coding_unit and not s.handled_by(self.coder)
                 ),
                 0,
             )
@@ -268,6 +348,8 @@ class CodingScreen(CodingActions, Screen):
     def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.open_transcript(event.option.id)
+            if self.narrow:
+                self._show_tab("view")
             self.view.focus()
 
     def _check_transcripts(self) -> None:
@@ -323,21 +405,29 @@ class CodingScreen(CodingActions, Screen):
         self.call_after_refresh(self._request_suggestions)
 
     def _update_status(self) -> None:
+        """One line that says what each number counts: the cursor's place among the
+        transcript's coding units, and how many of them this coder coded or reviewed."""
         view = self.view
         item = view.current
         parts = []
+        short = self.narrow
         if self.transcript:
             entry = self._entry(self.transcript)
             parts.append(self.transcript)
             if item is not None:
-                parts.append(f"segment {view.cursor + 1}/{len(view.items)} (#{item.segment_id})")
                 who = item.participant or item.speaker
-                if item.is_interviewer:
-                    who = f"{item.speaker} (interviewer)"
-                parts.append(who)
+                if not item.coding_unit:
+                    kind = "interviewer" if item.is_interviewer else "short turn"
+                    parts.append(f"{item.speaker} ({kind}: context)")
+                else:
+                    units = [i for i in view.items if i.coding_unit]
+                    place = units.index(item) + 1 if item in units else 0
+                    label = "unit" if short else "coding unit"
+                    parts.append(f"{who} · {label} {place} of {len(units)}")
             if entry is not None:
+                label = "yours" if short else "coded or reviewed by you"
                 parts.append(
-                    f"coded or reviewed {entry.coded}/{entry.segments} ({entry.percent:.0f}%)"
+                    f"{label} {entry.coded_or_reviewed}/{entry.segments} units ({entry.percent:.0f}%)"
                 )
                 if entry.done:
                     parts.append("done ✓")
@@ -346,7 +436,7 @@ class CodingScreen(CodingActions, Screen):
         line = " · ".join(parts)
         if line != self._status_line:
             self._status_line = line
-            self.query_one("#status", Static).update(line, layout=False)
+            self.query_one("#status", Static).update(escape(line), layout=False)
 
     def _after_coding_change(self, index: int, had_codes: bool) -> None:
         """Refresh one segment's codings, its transcript's progress and the status line.
@@ -364,8 +454,8 @@ class CodingScreen(CodingActions, Screen):
         view.segment_changed(index)
         has_codes = item.handled_by(self.coder)
         entry = self._entry(self.transcript or "")
-        if entry is not None and has_codes != had_codes and not item.is_interviewer:
-            entry.coded += 1 if has_codes else -1
+        if entry is not None and has_codes != had_codes and item.coding_unit:
+            entry.coded_or_reviewed += 1 if has_codes else -1
             self.query_one(TranscriptList).update_entry(entry)
         self._update_status()
         if self.engine is not None:
@@ -381,7 +471,7 @@ class CodingScreen(CodingActions, Screen):
         if self._suggestions_paused:
             self._show_suggestions("suggestions paused (F5 resumes)")
             return
-        if item is None or item.is_interviewer:
+        if item is None or not item.coding_unit:
             return
         self._cancel.clear()
         if not self.suggestions:
@@ -455,7 +545,11 @@ class CodingScreen(CodingActions, Screen):
         self._request_suggestions()
 
     def action_cancel_work(self) -> None:
-        """Esc: stop the suggestion worker (what it embedded so far stays cached)."""
+        """Esc: back to the transcript from a side tab; else stop the suggestion worker (what
+        it embedded so far stays cached)."""
+        if self.narrow and self.tab != "view":
+            self.toggle_tab("view")
+            return
         if any(w.group == "suggest" and w.is_running for w in self.workers):
             self._cancel.set()
             self.workers.cancel_group(self, "suggest")
@@ -488,6 +582,8 @@ class CodingScreen(CodingActions, Screen):
     def _code_selected(self, event: Tree.NodeSelected) -> None:
         if event.node.data:
             self.apply_code(event.node.data)
+            if self.narrow:
+                self.toggle_tab("view")
 
     def on_unmount(self) -> None:
         self._cancel.set()

@@ -34,7 +34,7 @@ class CodingActions:
 
     def action_uncoded(self, step: int) -> None:
         view = self.view
-        found = view.find(lambda s: not s.is_interviewer and not s.handled_by(self.coder), step)
+        found = view.find(lambda s: s.coding_unit and not s.handled_by(self.coder), step)
         if found is None:
             where = "after" if step > 0 else "before"
             self.notify(
@@ -51,7 +51,11 @@ class CodingActions:
         self.open_transcript(ids[(index + step) % len(ids)])
 
     def action_focus(self, which: str) -> None:
-        self.query_one(f"#{which}").focus()
+        """F2/F3/F4/F6: focus a pane; on a narrow terminal, show it as a tab (or go back)."""
+        if self.narrow:
+            self.toggle_tab(which)
+        elif which != "suggestions":
+            self.query_one(f"#{which}").focus()
 
     # -- actions: coding ---------------------------------------------------------------------
 
@@ -86,7 +90,7 @@ class CodingActions:
             )
         if item.segment_id == self._suggested_for:
             self._applied_here.add(code_id)
-        self._count(code_id, 1)
+        self.refresh_counts()
         self._after_coding_change(index, had)
         return True
 
@@ -158,7 +162,7 @@ class CodingActions:
             index = view.cursor
             if not self.attempt(lambda: self.project.uncode(item.segment_id, code_id, self.coder)):
                 return
-            self._count(code_id, -1)
+            self.refresh_counts()
             self._after_coding_change(index, True)
 
         self._choose_own_code("Remove which code?", remove)
@@ -190,8 +194,8 @@ class CodingActions:
         item = view.current
         if item is None:
             return
-        if item.is_interviewer:
-            self.notify("Interviewer turns are context, not coding units.", timeout=2)
+        if not item.coding_unit:
+            self.notify("This turn is context, not a coding unit.", timeout=2)
             return
         index = view.cursor
         had = item.handled_by(self.coder)
@@ -237,12 +241,7 @@ class CodingActions:
                 if not moved:
                     view.move_to(index)
                     moved = True
-        mine, everyone = model.code_counts(self.project, self.coder, self.blind)
-        self.mine, self.everyone = dict(mine), dict(everyone)
-        if self.book is not None:
-            tree = self.query_one(CodebookTree)
-            for code in self.book.codes.values():
-                tree.update_code(code, self.mine, self.everyone, self.blind)
+        self.refresh_counts()
 
     def action_undo(self) -> None:
         self._undo_redo(False)
