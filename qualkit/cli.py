@@ -287,7 +287,7 @@ def log(
 ) -> None:
     """The audit trail: every change, who made it and when (newest first)."""
     states = {0: "", 1: "  (undone)", 2: ""}
-    for event in open_project(project).store.events(coder, limit):
+    for event in open_project(project).events(coder, limit):
         if as_json:
             record = {
                 "id": event.id,
@@ -317,9 +317,7 @@ def codebook_list(
         return
     p = open_project(project)
     book = p.codebook
-    counts: dict[str, int] = {}
-    for r in p.store.codings_rows():
-        counts[r["code"]] = counts.get(r["code"], 0) + 1
+    counts = p.code_usage()
     for code in book.codes.values():
         indent = "  " * book.depth(code.id)
         key = f" [{code.key}]" if code.key else ""
