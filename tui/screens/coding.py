@@ -121,7 +121,7 @@ class CodingScreen(CodingActions, Screen):
         yield Static(id="tabs")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Static("Transcripts  (% coded or reviewed by you)", classes="panel-title")
+                yield Static("Transcripts  (% done by you)", classes="panel-title")
                 yield TranscriptList(id="transcripts")
             yield TranscriptView(id="view")
             with Vertical(id="right"):
@@ -140,7 +140,7 @@ class CodingScreen(CodingActions, Screen):
     def _codebook_title(self) -> str:
         if self.blind:
             return "Codebook  (segments you coded)"
-        return "Codebook  (segments: yours/everyone's)"
+        return "Codebook  (segments: yours/all)"
 
     # -- adaptive layout: side panes beside the transcript, or tabs below NARROW columns --------
 
