@@ -119,6 +119,6 @@ max_words: 150            # longer turns are split at sentence boundaries (sente
 interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
 blind: false              # true: coders do not see each other's codings in the workbench
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
-min_words: 3              # shorter participant turns join the speaker's previous segment or are context
+min_words: 3              # shorter participant turns join the speaker's last segment or are context
 code_interviewer: false   # true: interviewer turns can be coded (the facilitator's words are data)
 """

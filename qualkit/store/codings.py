@@ -152,7 +152,10 @@ class CodingTables(EventLog):
 
     def review_pairs(self) -> list[tuple[int, str]]:
         """(segment id, coder) of every reviewed mark."""
-        return [(int(r[0]), str(r[1])) for r in self.conn.execute("SELECT segment_id, coder FROM reviews")]
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self.conn.execute("SELECT segment_id, coder FROM reviews")
+        ]
 
     def coded_unit_counts(self) -> dict[tuple[str, str], int]:
         """(transcript, coder) -> number of live coding units with at least one code."""

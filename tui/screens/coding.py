@@ -126,9 +126,7 @@ class CodingScreen(CodingActions, Screen):
             yield TranscriptView(id="view")
             with Vertical(id="right"):
                 with Vertical(id="codebook-pane"):
-                    yield Static(
-                        self._codebook_title(), classes="panel-title", id="codebook-title"
-                    )
+                    yield Static(self._codebook_title(), classes="panel-title", id="codebook-title")
                     yield CodebookTree("codes", id="codebook")
                     yield Static("", id="code-info")
                 with Vertical(id="suggestions-pane"):
@@ -333,11 +331,7 @@ class CodingScreen(CodingActions, Screen):
             cursor = next((i for i, s in enumerate(items) if s.segment_id == segment_id), 0)
         else:
             cursor = next(
-                (
-                    i
-                    for i, s in enumerate(items)
-                    if s.coding_unit and not s.handled_by(self.coder)
-                ),
+                (i for i, s in enumerate(items) if s.coding_unit and not s.handled_by(self.coder)),
                 0,
             )
         view = self.view

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qualkit.tui import model
 from qualkit.tui.widgets.dialogs import CodePicker, MemoScreen, PickerChoice
 from qualkit.tui.widgets.panels import CodebookTree, TranscriptList
 
@@ -136,7 +135,9 @@ class CodingActions:
 
         self.app.push_screen(CodePicker(self.codes_for_picker()), chosen)
 
-    def _choose_own_code(self, title: str, then: Callable[[str], None]) -> None:
+    def _choose_own_code(
+        self, title: str, then: Callable[[str], None], enter: str = "chooses it"
+    ) -> None:
         item = self.view.current
         if item is None:
             return
@@ -154,7 +155,8 @@ class CodingActions:
                 if choice is not None and choice.code_id:
                     then(choice.code_id)
 
-            self.app.push_screen(CodePicker(known, title, allow_create=False), chosen)
+            picker = CodePicker(known, title, allow_create=False, enter=enter)
+            self.app.push_screen(picker, chosen)
 
     def action_remove_code(self) -> None:
         view = self.view
@@ -169,7 +171,7 @@ class CodingActions:
             self.refresh_counts()
             self._after_coding_change(index, True)
 
-        self._choose_own_code("Remove which code?", remove)
+        self._choose_own_code("Remove which code from this segment?", remove, "removes it")
 
     def action_star(self) -> None:
         view = self.view
@@ -190,7 +192,7 @@ class CodingActions:
             label = self._code_label(code_id)
             self.notify(f"{'Starred' if starred else 'Unstarred'} as a quote for {label}.")
 
-        self._choose_own_code("Star which coding?", star)
+        self._choose_own_code("Star which coding?", star, "stars it")
 
     def action_toggle_reviewed(self) -> None:
         """Mark the segment reviewed with nothing to code (or clear the mark)."""

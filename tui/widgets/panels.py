@@ -102,9 +102,7 @@ class CodebookTree(Tree[str]):
         return f" {mine.get(code.id, 0)}/{everyone.get(code.id, 0)}"
 
     @classmethod
-    def label_for(
-        cls, code: Any, mine: dict, everyone: dict, blind: bool, room: int = 0
-    ) -> Text:
+    def label_for(cls, code: Any, mine: dict, everyone: dict, blind: bool, room: int = 0) -> Text:
         counts = cls.counts_text(code, mine, everyone, blind)
         key = f"[{code.key}] " if code.key else ""
         name = code.name
