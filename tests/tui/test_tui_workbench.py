@@ -584,3 +584,19 @@ async def test_codebook_editor_keeps_the_moved_code_selected(study: Path) -> Non
         assert project.codebook.get("waiting").parent == "impact"
         tree = editor.query_one("#editor-tree")
         assert editor.code_id == "waiting" and tree.cursor_node.data == "waiting"
+
+
+async def test_help_is_built_once_and_reopens(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        first = app.screen
+        assert type(first).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen is first  # the same screen, not built again
