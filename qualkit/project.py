@@ -411,6 +411,41 @@ class Project:
             segments.add(int(payload["target"]))
         return replace(event, segments=frozenset(segments))
 
+    def describe_event(self, event: Event) -> str:
+        """An event in words: which code on which segment, by whom ("code Referral on
+        segment 12 (ana)"), for the log and for undo/redo messages."""
+        payload = event.payload or {}
+        coding_ids = list(payload.get("codings") or [])
+        if "coding" in payload:
+            coding_ids.append(payload["coding"])
+        try:
+            book = self.codebook
+        except CodebookError:
+            book = None
+        parts = []
+        for coding_id in coding_ids[:3]:
+            coding = self.store.coding(int(coding_id))
+            if coding is None:
+                continue
+            name = coding.code_id
+            if book is not None and coding.code_id in book:
+                name = book.codes[coding.code_id].name
+            parts.append(f"{name} on segment {coding.segment_id}")
+        if len(coding_ids) > 3:
+            parts.append(f"and {len(coding_ids) - 3} more")
+        if not parts and event.segments:
+            shown = sorted(event.segments)
+            parts.append(
+                "segment" + ("s " if len(shown) > 1 else " ") + ", ".join(map(str, shown[:5]))
+            )
+        if not parts:
+            for key in ("code", "id", "target", "transcript"):
+                if payload.get(key) is not None:
+                    parts.append(str(payload[key]))
+                    break
+        what = event.action.replace("-", " ")
+        return f"{what} {', '.join(parts)} ({event.coder})" if parts else f"{what} ({event.coder})"
+
     def codes_of(self, segment_id: int, coder: str | None = None) -> list[str]:
         return [
             r.code

@@ -223,7 +223,8 @@ class CodingActions:
             self.notify(f"Nothing to {word.lower()}.", timeout=2)
             return
         self._refresh_after_event(event)
-        self.notify(f"{word}: {event.action}", timeout=2)
+        what = self.guard(lambda: self.project.describe_event(event)) or event.action
+        self.notify(f"{word}: {what}", timeout=3)
 
     def _refresh_after_event(self, event: Event) -> None:
         segment_ids = event.segments  # which segments the action changed: decided by the core
