@@ -411,9 +411,10 @@ class Project:
             segments.add(int(payload["target"]))
         return replace(event, segments=frozenset(segments))
 
-    def describe_event(self, event: Event) -> str:
+    def describe_event(self, event: Event, what_only: bool = False) -> str:
         """An event in words: which code on which segment, by whom ("code Referral on
-        segment 12 (ana)"), for the log and for undo/redo messages."""
+        segment 12 (ana)"), for the log and for undo/redo messages; `what_only` gives just
+        "Referral on segment 12"."""
         payload = event.payload or {}
         coding_ids = list(payload.get("codings") or [])
         if "coding" in payload:
@@ -443,6 +444,8 @@ class Project:
                 if payload.get(key) is not None:
                     parts.append(str(payload[key]))
                     break
+        if what_only:
+            return ", ".join(parts)
         what = event.action.replace("-", " ")
         return f"{what} {', '.join(parts)} ({event.coder})" if parts else f"{what} ({event.coder})"
 

@@ -160,4 +160,4 @@ def test_coding_commands_use_the_remembered_coder_and_say_so(project_dir: Path) 
     # In words: which code on which segment, not a raw payload.
     assert proc.stdout.strip() == f"undid: code {name} on segment {sid} (ana)"
     log = run("log", cwd=project_dir).stdout
-    assert f"code {name} on segment {sid} (ana)" in log and "{" not in log
+    assert f" code         {name} on segment {sid}" in log and "{" not in log

@@ -139,9 +139,11 @@ def log(
             }
             typer.echo(json.dumps(record))
         else:
-            detail = p.describe_event(event)
+            detail = p.describe_event(event, what_only=True)
             undone = "  (undone)" if event.undone else ""
-            typer.echo(f"{event.id:>6} {event.time} {detail}{undone}")
+            typer.echo(
+                f"{event.id:>6} {event.time} {event.coder:<12} {event.action:<12} {detail}{undone}"
+            )
 
 
 @app.command()
