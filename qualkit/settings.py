@@ -11,6 +11,7 @@ min_words: 3                # a shorter participant turn joins the speaker's pre
                             #   or else is kept as context (not a coding unit); 0 = off
 code_interviewer: false     # true: interviewer turns are coding units too (facilitator's words
                             #   are data)
+quote_attribution: "({group})"   # how exported quotes are attributed, from participant attributes
 ```
 """
 
@@ -49,6 +50,8 @@ class Settings:
     embedding_model: str | None = None
     min_words: int = 3
     code_interviewer: bool = False
+    # A str.format pattern over participant attributes, e.g. "({group}, {service})".
+    quote_attribution: str = "({group})"
 
     def is_interviewer_label(self, label: str) -> bool:
         folded = label.strip().casefold()
@@ -109,6 +112,8 @@ def load_settings(root: Path) -> Settings:
         or not 0 <= settings.min_words <= 50
     ):
         raise ProjectError(f"{path}: min_words must be a whole number from 0 to 50")
+    if not isinstance(settings.quote_attribution, str):
+        raise ProjectError(f'{path}: quote_attribution must be text, e.g. "({{group}})"')
     return settings
 
 
@@ -122,4 +127,6 @@ blind: false              # true: coders do not see each other's codings in the 
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
 min_words: 3              # shorter participant turns join the speaker's last segment or are context
 code_interviewer: false   # true: interviewer turns can be coded (the facilitator's words are data)
+# How exported quotes are attributed, from participants.csv columns:
+quote_attribution: "({group})"   # e.g. "({group}, {service})"
 """.replace("{labels}", ", ".join(DEFAULT_INTERVIEWER_LABELS))

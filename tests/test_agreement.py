@@ -19,8 +19,8 @@ import typer
 from projects import write_tiny_project
 from typer.testing import CliRunner
 
-from qualkit.agreement.stats import stats as ag
-from qualkit.agreement.stats import tables as report
+from qualkit.agreement import stats as ag
+from qualkit.agreement import tables as report
 from qualkit.errors import CodebookError, ProjectError, QualkitError
 from qualkit.project import Project
 

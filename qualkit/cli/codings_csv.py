@@ -31,8 +31,17 @@ def export_codings(
     coder: Annotated[
         str | None, typer.Option("--coder", help="Only this coder's codings.", metavar="NAME")
     ] = None,
+    allow_names: Annotated[
+        bool,
+        typer.Option(
+            "--allow-names", help="Write even when 'qualkit anonymise check' finds words."
+        ),
+    ] = False,
     project: ProjectOption = Path("."),
 ) -> None:
-    """Write codings in long format (one row per coding, with attributes): for R, SPSS, Excel."""
-    n = open_project(project).export_codings(output, coder)
+    """Write codings in long format (one row per coding, with attributes, quote and memos),
+    pseudonymised: for R, SPSS, Excel."""
+    from qualkit.reports.exports import export_codings as write
+
+    n = write(open_project(project), output, coder, allow_names=allow_names)
     typer.echo(f"wrote {n} coding(s) to {output}")
