@@ -34,6 +34,23 @@ def choose_layer(project: Any, layer: str | None = None) -> str:
     raise ReportError(f"several coders ({listed}) and no consensus layer: choose one with --layer")
 
 
+def workbench_layer(project: Any, coder: str) -> str:
+    """The layer the workbench counts for ``coder``: their own when the project codes blind
+    (they may see no one else's); otherwise the default rule, and with several coders and no
+    consensus, the coder's own layer."""
+    coders = list(project.coders())
+    if project.visible_layer(coder) is None:
+        try:
+            return choose_layer(project)
+        except ReportError:
+            if coder not in coders:
+                raise
+            return coder
+    if coder not in coders:
+        raise ReportError(f"{coder} has no codings yet: nothing to count")
+    return coder
+
+
 LAYER_COLUMNS = [
     "coding_id",
     "segment_id",

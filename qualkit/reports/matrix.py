@@ -72,6 +72,14 @@ def check_attributes(by: Sequence[str], known: list[str]) -> tuple[str, ...]:
     return names
 
 
+def column_key(
+    people: dict[str, dict[str, Any]], participant: Any, by_names: Sequence[str]
+) -> tuple[str, ...]:
+    """The matrix column a participant counts in: their value of each attribute, or BLANK."""
+    attrs = people.get(participant, {}) if isinstance(participant, str) else {}
+    return tuple(str(attrs.get(name) or "").strip() or BLANK for name in by_names)
+
+
 def build_matrix(
     project: Any,
     by: str | Sequence[str] = "group",
@@ -110,8 +118,7 @@ def build_matrix(
     counted = counted.assign(row=counted["code"].map(rolled)).explode("row").dropna(subset="row")
 
     def column_of(pid: Any) -> tuple[str, ...]:
-        attrs = people.get(pid, {}) if isinstance(pid, str) else {}
-        return tuple(str(attrs.get(name) or "").strip() or BLANK for name in by_names)
+        return column_key(people, pid, by_names)
 
     # Denominators: everyone in participants.csv, and anyone else who speaks in a coded segment.
     everyone = set(people) | {p for p in codings["participant"].dropna().unique()}

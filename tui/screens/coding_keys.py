@@ -320,3 +320,18 @@ class CodingActions:
                 self.engine.mark_stale()
 
         self.app.push_screen(CodebookEditor(self.project, self.coder), closed)
+
+    def action_matrix(self) -> None:
+        from qualkit.tui.screens.matrix import MatrixScreen
+
+        def chosen(hit: tuple[str, int] | None) -> None:
+            if hit is not None:
+                self.open_transcript(hit[0], hit[1])
+                self.view.focus()
+
+        self.app.push_screen(MatrixScreen(self.project, self.coder), chosen)
+
+    def action_trim_quote(self) -> None:
+        from qualkit.tui.screens.trim import trim_starred_quote
+
+        trim_starred_quote(self)

@@ -255,7 +255,13 @@ class ChoiceScreen(ModalScreen[str | None]):
 
 
 def describe_keys(keys: str) -> str:
-    names = {"question_mark": "?", "slash": "/", "pagedown": "PgDn", "pageup": "PgUp"}
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "quotation_mark": '"',
+        "pagedown": "PgDn",
+        "pageup": "PgUp",
+    }
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
