@@ -78,13 +78,9 @@ CODING_ACTIONS: tuple[Action, ...] = (
     Action("done", "d", "toggle_done", "Mark the transcript done / not done", "Code"),
     Action("search", "slash", "search", "Search text across transcripts", "Find", True, "search"),
     Action("topics", "t", "topics", "Topics: clusters of segments", "Find"),
-    Action("matrix", "g", "matrix", "Theme × group matrix (Enter lists a cell's segments)", "Find"),
+    Action("matrix", "g", "matrix", "Theme × group matrix, cell by cell", "Find"),
     Action(
-        "trim-quote",
-        "quotation_mark",
-        "trim_quote",
-        "Trim the starred coding's quote, sentence by sentence",
-        "Code",
+        "trim-quote", "quotation_mark", "trim_quote", "Trim a starred quote by sentences", "Code"
     ),
     Action(
         "codebook-editor", "e", "codebook_editor", "Edit the codebook", "Codebook", True, "codebook"

@@ -39,6 +39,8 @@ def workbench_layer(project: Any, coder: str) -> str:
     (they may see no one else's); otherwise the default rule, and with several coders and no
     consensus, the coder's own layer."""
     coders = list(project.coders())
+    if not coders:
+        raise ReportError("the project has no codings yet: nothing to count")
     if project.visible_layer(coder) is None:
         try:
             return choose_layer(project)
