@@ -201,6 +201,25 @@ async def test_matrix_from_the_palette_and_a_remapped_key(report: Path) -> None:
 
 
 @pytest.mark.asyncio
+async def test_several_coders_without_consensus_see_their_own_layer(report: Path) -> None:
+    with Project.open(report) as p:
+        ids = segment_ids(p)
+        p.code(ids["h"], "waiting", "bo")
+        expected = p.matrix(by="group", layer="bo")
+    app = QualkitApp(Project.open(report), "bo", suggestions=False, cursor_blink=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert "layer bo" in str(app.screen.query_one("#matrix-title", Static).render())
+        table = app.screen.query_one(DataTable)
+        assert table_texts(table) == [
+            [format_value(v, "participants") for v in row] for row in expected.to_numpy()
+        ]
+        assert table_texts(table)[2] == ["0", "1", "0", "1"]  # Waiting: bo's one stakeholder
+
+
+@pytest.mark.asyncio
 async def test_matrix_without_codings_says_so(tmp_path: Path) -> None:
     root = tmp_path / "study"
     write_report_project(root)
