@@ -3,7 +3,8 @@
 ```yaml
 segmentation: sentences     # or: turn (exactly one segment per speaker turn)
 max_words: 150              # in 'sentences' mode, a longer turn is split at sentence ends
-interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
+interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher,
+                     Interviewer 1, Interviewer 2]
 blind: false                # true: a coder does not see other coders' codings in the TUI
 embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
 ```
@@ -100,7 +101,7 @@ SETTINGS_TEMPLATE = """\
 segmentation: sentences   # 'turn' = exactly one coding unit per speaker turn
 max_words: 150            # longer turns are split at sentence boundaries (sentences mode)
 # Speaker labels treated as the interviewer (kept as context, not coding units):
-interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
+interviewer_labels: [{labels}]
 blind: false              # true: coders do not see each other's codings in the workbench
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
-"""
+""".replace("{labels}", ", ".join(DEFAULT_INTERVIEWER_LABELS))

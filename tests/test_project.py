@@ -367,3 +367,13 @@ def test_a_folder_of_transcripts_gets_a_codebook_when_first_needed(tmp_path: Pat
         code_id = p.add_code("Parking", actor="ana")
         p.code(int(p.segments().segment_id.iloc[0]), code_id, "ana")
     assert "Parking" in (tmp_path / "codebook.yaml").read_text()
+
+
+def test_a_project_made_with_init_behaves_like_one_made_without(tmp_path: Path) -> None:
+    """`qualkit init` writes qualkit.yaml; its values must be the defaults, not a subset."""
+    from qualkit.settings import Settings, load_settings
+
+    made = Project.init(tmp_path / "made")
+    made.close()
+    assert (tmp_path / "made" / "qualkit.yaml").exists()
+    assert load_settings(tmp_path / "made") == Settings()

@@ -37,6 +37,11 @@ class Event:
     state: EventState
     segments: frozenset[int] = field(default_factory=frozenset)
 
+    @property
+    def undone(self) -> bool:
+        """True while the action stands undone (a redo can bring it back)."""
+        return self.state == UNDONE
+
 
 class EventLog(StoreBase):
     def _log(

@@ -64,9 +64,9 @@ def _display(path: Path | str) -> str:
 
 
 def _error(path: Path | str, message: str, line: int | None = None) -> TranscriptError:
-    where = f"{_display(path)}: line {line}: " if line is not None else f"{_display(path)}: "
     # One line only: the CLI prints the message as is, and a YAML problem can span lines.
-    return TranscriptError(where + " ".join(message.split()))
+    reason = " ".join(message.split())
+    return TranscriptError(reason, reason=reason, line=line).located(_display(path))
 
 
 # --------------------------------------------------------------------------- decoding
