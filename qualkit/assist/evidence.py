@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from qualkit.errors import ProjectError
 LEVELS = ("code", "theme")
 
 
+@dataclass
 class LabelSpace:
     """The labels being suggested (codes or themes) and how codings map onto them."""
 

@@ -81,7 +81,6 @@ class RidgeModel:
         return ((pred - h[:, None] * T) / (1.0 - h[:, None]).clip(1e-6)).astype(np.float32)
 
 
-@dataclass
 def blend(
     fewshot: np.ndarray | None,
     zeroshot: np.ndarray,
