@@ -411,8 +411,19 @@ class Project:
         return self.store.codings_rows(coder, transcript=transcript)
 
     def visible_layer(self, coder: str | None, blind: bool | None = None) -> str | None:
-        """Whose codings `coder` may see: only their own when the project codes blind."""
-        return visible_layer(coder, self.settings.blind if blind is None else blind)
+        """Whose codings `coder` may see: only their own when they code blind."""
+        return visible_layer(coder, self.blind_for(coder) if blind is None else blind)
+
+    def blind_for(self, coder: str | None) -> bool:
+        """Whether `coder` codes blind: `blind` from qualkit.yaml, or, when it is unset, as
+        soon as another coder works on the project."""
+        from qualkit.agreement.blinding import blind_for
+
+        return blind_for(self, coder)
+
+    def log_event(self, actor: str, action: str, payload: dict[str, Any]) -> int:
+        """Record something that happened (not undoable): a session opened, a layer viewed."""
+        return self.store.log_event(actor, action, payload)
 
     def code_usage(self, coder: str | None = None) -> dict[str, int]:
         """Live codings per code id: every coder's, or one coder's."""
