@@ -86,22 +86,27 @@ class BlindRecord:
         return True
 
     def sentence(self) -> str:
-        """One sentence for the methods paragraph."""
-        said = {True: "coded blind", False: "did not code blind", None: "blinding not recorded"}
-        parts = [f"{self.coder} {said[self.blind]}"]
-        facts = [
-            f"{self.sessions_blind} blind and {self.sessions_open} open workbench session(s)"
-            f" (setting: {', '.join(self.settings) or 'n/a'})"
-        ]
-        if self.first_view:
-            facts.append(f"first viewed another coder's layer at {self.first_view}")
+        """One sentence for the methods paragraph, stating what the log shows."""
+        facts = []
+        if self.sessions_blind or self.sessions_open:
+            facts.append(
+                f"{self.sessions_blind} workbench session(s) blind and {self.sessions_open} "
+                f"showing other coders' codings (blind setting: {', '.join(self.settings)})"
+            )
         else:
-            facts.append("never viewed another coder's layer")
+            facts.append("no workbench session logged")
+        if self.first_view:
+            facts.append(f"first viewed another coder's codings at {self.first_view}")
+        else:
+            facts.append("never viewed another coder's codings")
         if self.codings_not_blind:
             facts.append(f"{self.codings_not_blind} coding action(s) while others were visible")
         if self.codings_outside:
-            facts.append(f"{self.codings_outside} coding action(s) outside the workbench")
-        return f"{parts[0]} ({'; '.join(facts)})."
+            facts.append(
+                f"{self.codings_outside} coding action(s) from the command line or imports"
+            )
+        said = {True: "coded blind", False: "did not code blind", None: "blinding not recorded"}
+        return f"{self.coder}: {said[self.blind]} ({'; '.join(facts)})."
 
 
 def blind_record(project: Any, coder: str) -> BlindRecord:
