@@ -556,14 +556,6 @@ class Project:
     def memo(self, kind: str, target: str | int, coder: str) -> str | None:
         return self.store.memo(kind, str(target), coder)
 
-    def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
-        """The audit trail, newest first: every change, who made it and when."""
-        return self.store.events(coder, limit)
-
-    def code_usage(self, coder: str | None = None) -> dict[str, int]:
-        """Live codings per code id (every coder's, or one coder's)."""
-        return self.store.code_usage(coder)
-
     def memos(self) -> pd.DataFrame:
         import pandas as pd
 
