@@ -125,12 +125,12 @@ def _row_context(label: str, cells: tuple[int, ...], estimates: dict[str, Estima
         "only_a": only_a,
         "only_b": only_b,
         "neither": neither,
-        "values": {k: _value(estimates[k]) for k in COEFFICIENTS},
-        "cis": {k: _ci(estimates[k]) for k in COEFFICIENTS},
+        "value_of": {k: _value(estimates[k]) for k in COEFFICIENTS},
+        "ci_of": {k: _ci(estimates[k]) for k in COEFFICIENTS},
     }
     for k in COEFFICIENTS:
-        ci = row["cis"][k]
-        row[k] = row["values"][k] + ("" if ci == "–" else f" [{ci}]")
+        ci = row["ci_of"][k]
+        row[k] = row["value_of"][k] + ("" if ci == "–" else f" [{ci}]")
     return row
 
 
