@@ -274,6 +274,23 @@ class CodingActions:
         if entry is None:
             return
         done = not entry.done
+        if done:
+            from qualkit.done_marks import done_shortfall
+
+            problem = self.guard(lambda: done_shortfall(self.project, entry.transcript, self.coder))
+            if problem:
+                from qualkit.tui.widgets.confirm import ConfirmScreen
+
+                def answered(yes: bool | None) -> None:
+                    if yes:
+                        self._set_done(entry, True)
+
+                question = f"{problem}. Mark it done anyway?"
+                self.app.push_screen(ConfirmScreen("Mark done?", question), answered)
+                return
+        self._set_done(entry, done)
+
+    def _set_done(self, entry: Any, done: bool) -> None:
         if not self.attempt(lambda: self.project.mark_done(entry.transcript, self.coder, done)):
             return
         entry.done = done
