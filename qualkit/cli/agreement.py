@@ -13,10 +13,12 @@ from qualkit.cli.app import (
     CodersOption,
     JsonOption,
     LevelOption,
+    OptionalCoderOption,
     ProjectOption,
     app,
     check_level,
     open_project,
+    resolve_coder,
 )
 from qualkit.errors import QualkitError
 
@@ -263,3 +265,50 @@ def _print_table(frame: Any, names: list[str], level: str, formulas: list[str]) 
     console.print("Formulas:", style="bold")
     for line in formulas:
         console.print("  " + line, markup=False, highlight=False)
+
+
+@app.command()
+def adjudicate(
+    coders: CodersOption,
+    accept_agreed: Annotated[
+        bool,
+        typer.Option("--accept-agreed", help="Put every code both coders applied into consensus."),
+    ] = False,
+    segment: Annotated[
+        int | None, typer.Option("--segment", help="Decide on this segment.", metavar="ID")
+    ] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="Decide on this code id.", metavar="CODE")
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(
+            "--decision", help="a (take A's), b (take B's), both or neither.", metavar="D"
+        ),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Why: kept with the decision.", metavar="TEXT")
+    ] = None,
+    coder: OptionalCoderOption = None,
+    project: ProjectOption = Path("."),
+) -> None:
+    """Settle two coders' disagreements into the consensus layer (each decision undoable by
+    the adjudicator, `qualkit undo --coder NAME`); the workbench has a screen for it."""
+    from qualkit.agreement.consensus import accept_agreed as seed
+    from qualkit.agreement.consensus import decide
+
+    names = _coders(coders)
+    if len(names) != 2:
+        raise QualkitError("adjudicate compares exactly two coders, e.g. --coders ana,ben")
+    p = open_project(project)
+    actor = resolve_coder(p, coder)
+    if not actor:
+        raise QualkitError("adjudicating needs your name (e.g. --coder cat)")
+    if not accept_agreed and (segment is None or code is None or decision is None):
+        raise QualkitError("give --accept-agreed, or --segment, --code and --decision")
+    if accept_agreed:
+        n = seed(p, names[0], names[1], actor)
+        typer.echo(f"consensus: added {n} coding(s) both {names[0]} and {names[1]} applied")
+    if segment is not None and code is not None and decision is not None:
+        kept = decide(p, segment, code, decision, names[0], names[1], actor, note)
+        typer.echo(f"segment {segment}, {code}: {'in' if kept else 'not in'} consensus")

@@ -29,10 +29,23 @@ def export_codings(
         Path, typer.Option("--output", "-o", help="CSV file to write.", metavar="FILE")
     ],
     coder: Annotated[
-        str | None, typer.Option("--coder", help="Only this coder's codings.", metavar="NAME")
+        str | None,
+        typer.Option(
+            "--coder",
+            help="Only this coder's codings (default: the consensus layer once it exists).",
+            metavar="NAME",
+        ),
     ] = None,
+    all_coders: Annotated[
+        bool, typer.Option("--all-coders", help="Every coder's codings, consensus or not.")
+    ] = False,
     project: ProjectOption = Path("."),
 ) -> None:
     """Write codings in long format (one row per coding, with attributes): for R, SPSS, Excel."""
-    n = open_project(project).export_codings(output, coder)
-    typer.echo(f"wrote {n} coding(s) to {output}")
+    from qualkit.agreement.consensus import default_layer
+
+    p = open_project(project)
+    layer = coder or (None if all_coders else default_layer(p))
+    n = p.export_codings(output, layer)
+    which = f" ({layer} layer)" if layer else ""
+    typer.echo(f"wrote {n} coding(s){which} to {output}")

@@ -361,6 +361,16 @@ class CodingTables(EventLog):
         elif action == "memo":
             text = payload["before"] if reverse else payload["after"]
             self._write_memo(c, payload["kind"], payload["target"], payload["coder"], text)
+        elif action == "adjudicate":
+            # consensus codings the decision added go, the ones it removed come back
+            c.executemany(
+                "UPDATE codings SET removed = ? WHERE id = ?",
+                [(1 if reverse else 0, i) for i in payload["codings"]],
+            )
+            c.executemany(
+                "UPDATE codings SET removed = ? WHERE id = ?",
+                [(0 if reverse else 1, i) for i in payload["removed"]],
+            )
         elif action in ("review", "unreview"):
             reviewed = (action == "review") != reverse
             self._write_reviews(c, payload["segments"], payload["coder"], reviewed)

@@ -309,6 +309,11 @@ class CodingActions:
 
         self.app.push_screen(SearchScreen(self.project, self.coder, self.blind), found)
 
+    def action_adjudicate(self) -> None:
+        from qualkit.tui.screens.adjudication import start_adjudication
+
+        start_adjudication(self)
+
     def action_topics(self) -> None:
         from qualkit.tui.screens.topics import TopicsScreen
 
