@@ -362,13 +362,26 @@ class Project:
         self.store.update_coding(existing.id, coder, "coding-memo", memo=memo or None)
 
     def undo(self, coder: str) -> Event | None:
-        """Reverse the coder's latest undoable action; the event names the segments it changed."""
-        event = self.store.undo(self._check_coder(coder))
+        """Reverse the coder's latest undoable action; the event names the segments it changed.
+        In a session (a workbench window), only that window's own actions (else ProjectError)."""
+        event = self.store.undo(self._check_coder(coder), self.store.session)
         return None if event is None else self._with_segments(event)
 
     def redo(self, coder: str) -> Event | None:
-        event = self.store.redo(self._check_coder(coder))
+        event = self.store.redo(self._check_coder(coder), self.store.session)
         return None if event is None else self._with_segments(event)
+
+    def start_session(self) -> str:
+        """From now on this Project's undoable actions belong to one session (a window), and
+        its undo and redo act only on them."""
+        import uuid
+
+        self.store.session = uuid.uuid4().hex[:12]
+        return self.store.session
+
+    def data_version(self) -> int:
+        """Changes when another connection (window, CLI, merge) commits to the database."""
+        return self.store.data_version()
 
     def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
         """The audit log, newest first, each event naming the segments it changed."""

@@ -145,4 +145,5 @@ def open_session(project: Any, coder: str) -> tuple[bool, str | None]:
     session, before any of their codings exist, already counts them as the second coder.
     """
     notice = blind_notice(project, coder)
+    project.start_session()  # undo in this window acts on this window's actions only
     return log_session(project, coder), notice

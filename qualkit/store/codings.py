@@ -30,6 +30,17 @@ def _coding(r: sqlite3.Row) -> Coding:
     )
 
 
+def _check_session(row: sqlite3.Row, session: str | None, verb: str) -> None:
+    """Refuse to undo (or redo) an action made elsewhere: another window, the CLI, a merge."""
+    if session is None:
+        return
+    if json.loads(row["payload"]).get("session") != session:
+        raise ProjectError(
+            f"cannot {verb}: your latest action ({row['action']} at {row['time'][11:19] or '?'}) "
+            f"was made in another window or from the command line; {verb} it there"
+        )
+
+
 class CodingTables(EventLog):
     def active_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
         row = self.conn.execute(
@@ -301,8 +312,9 @@ class CodingTables(EventLog):
             for r in self.conn.execute("SELECT transcript_id, coder FROM transcript_done")
         }
 
-    def undo(self, coder: str) -> Event | None:
-        """Reverse the coder's latest action that is still done; None when nothing to undo."""
+    def undo(self, coder: str, session: str | None = None) -> Event | None:
+        """Reverse the coder's latest action that is still done; None when nothing to undo.
+        With `session`, only an action that session made (else ProjectError, nothing changes)."""
         with self.transaction() as c:
             row = c.execute(
                 "SELECT * FROM events WHERE coder = ? AND state = ? ORDER BY id DESC LIMIT 1",
@@ -310,6 +322,7 @@ class CodingTables(EventLog):
             ).fetchone()
             if row is None:
                 return None
+            _check_session(row, session, "undo")
             self._apply(c, row["action"], json.loads(row["payload"]), reverse=True)
             c.execute("UPDATE events SET state = ? WHERE id = ?", (UNDONE, row["id"]))
             c.execute(
@@ -320,8 +333,8 @@ class CodingTables(EventLog):
             row["id"], row["time"], coder, row["action"], json.loads(row["payload"]), UNDONE
         )
 
-    def redo(self, coder: str) -> Event | None:
-        """Re-apply the action the coder undid most recently."""
+    def redo(self, coder: str, session: str | None = None) -> Event | None:
+        """Re-apply the action the coder undid most recently (with `session`: if it made it)."""
         with self.transaction() as c:
             row = c.execute(
                 "SELECT e.* FROM events e WHERE e.coder = ? AND e.state = ? ORDER BY "
@@ -331,6 +344,7 @@ class CodingTables(EventLog):
             ).fetchone()
             if row is None:
                 return None
+            _check_session(row, session, "redo")
             self._apply(c, row["action"], json.loads(row["payload"]), reverse=False)
             c.execute("UPDATE events SET state = ? WHERE id = ?", (DONE, row["id"]))
             c.execute(

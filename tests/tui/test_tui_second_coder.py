@@ -120,3 +120,64 @@ async def test_adjudication_screen_decides_notes_and_undoes(tmp_path: Path) -> N
         await pilot.pause()
         assert not isinstance(app.screen, AdjudicationScreen)
     project.close()
+
+
+async def test_two_windows_one_coder_undo_isolation_and_pick_up(tmp_path: Path) -> None:
+    root = make_second_project(tmp_path / "s", blind="true")
+    project_a, app_a = open_app(root, "ana")
+    project_b, app_b = open_app(root, "ana")
+    async with app_a.run_test(size=SIZE) as pilot_a, app_b.run_test(size=SIZE) as pilot_b:
+        await pilot_a.pause()
+        await pilot_b.pause()
+        sid = app_a.screen.view.current.segment_id
+        await pilot_a.press("r")  # window A codes 'referral'
+        await pilot_a.pause()
+        assert project_a.codes_of(sid, "ana") == ["referral"]
+        # window B picks it up within a few seconds, without a restart
+        await pilot_b.pause(2.5)
+        item_b = next(s for s in app_b.screen.view.items if s.segment_id == sid)
+        assert item_b.codes_by("ana") == ["referral"]
+        # B did not make it: B's undo refuses, clearly, and changes nothing
+        app_b._notifications.clear()
+        await pilot_b.press("u")
+        await pilot_b.pause()
+        messages = [n.message for n in app_b._notifications]
+        assert any("another window" in m for m in messages), messages
+        assert project_b.codes_of(sid, "ana") == ["referral"]
+        # A's own undo works
+        await pilot_a.press("u")
+        await pilot_a.pause()
+        assert project_a.codes_of(sid, "ana") == []
+        await pilot_b.pause(2.5)
+        item_b = next(s for s in app_b.screen.view.items if s.segment_id == sid)
+        assert item_b.codes_by("ana") == []
+    project_a.close()
+    project_b.close()
+
+
+async def test_coder_option_does_not_replace_the_remembered_coder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualkit.tui import app as app_module
+
+    root = make_second_project(tmp_path / "s", blind="true")
+    with Project.open(root) as p:
+        p.remember_coder("ana")
+    opened: list[str | None] = []
+
+    class FakeApp:  # records who the workbench would open as, without a terminal
+        def __init__(self, project: Project, coder: str | None, **_: object) -> None:
+            opened.append(coder)
+            self.return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(app_module, "QualkitApp", FakeApp)
+    app_module.run_app(root, "ben")
+    with Project.open(root) as p:
+        assert p.remembered_coder == "ana"
+    app_module.run_app(root, "ben", remember=True)
+    with Project.open(root) as p:
+        assert p.remembered_coder == "ben"
+    assert opened == ["ben", "ben"]

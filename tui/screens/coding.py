@@ -138,6 +138,9 @@ class CodingScreen(CodingActions, Screen):
             view.empty_message = "No transcripts yet: reading transcripts/ …"
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
+        from qualkit.tui.screens.db_watch import watch_database
+
+        watch_database(self)  # codings made in another window or the CLI appear here
         self.call_after_refresh(self._check_transcripts)
 
     # -- helpers -----------------------------------------------------------------------------
