@@ -80,7 +80,7 @@ CODING_ACTIONS: tuple[Action, ...] = (
     Action("topics", "t", "topics", "Topics: clusters of segments", "Find"),
     Action(
         "adjudicate",
-        "A",
+        "ctrl+a",
         "adjudicate",
         "Adjudicate: settle two coders' disagreements into consensus",
         "Code",

@@ -76,7 +76,7 @@ async def test_adjudication_screen_decides_notes_and_undoes(tmp_path: Path) -> N
     project, app = open_app(root, "cat")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("A")
+        await pilot.press("ctrl+a")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, AdjudicationScreen)
