@@ -31,3 +31,7 @@ class CodebookError(QualkitError):
 
 class ProjectError(QualkitError):
     """The project folder, its database or a requested id is not usable."""
+
+
+class ReportError(QualkitError):
+    """An export cannot be made as asked (layer, attribute, template, pseudonyms.yaml...)."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
+    from qualkit.reports.trim import TrimmedQuote
 
 STATE_DIR = ".qualkit"
 DB_FILE = "project.db"
@@ -361,6 +362,21 @@ class Project:
             raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
         self.store.update_coding(existing.id, coder, "coding-memo", memo=memo or None)
 
+    def trim_quote(
+        self, segment_id: int, code_id: str, coder: str, span: tuple[int, int] | None
+    ) -> TrimmedQuote:
+        """Keep only ``span`` (offsets into the segment text) as the coding's quote; None
+        restores the whole segment. Undoable; exports mark the cut with /.../."""
+        from qualkit.reports.trim import trim_quote
+
+        return trim_quote(self, segment_id, code_id, self._check_coder(coder), span)
+
+    def trimmed_quote(self, segment_id: int, code_id: str, coder: str) -> TrimmedQuote:
+        """The quote exports print for this coding: its trimmed span, or the whole segment."""
+        from qualkit.reports.trim import trimmed_quote
+
+        return trimmed_quote(self, segment_id, code_id, self._check_coder(coder))
+
     def undo(self, coder: str) -> Event | None:
         """Reverse the coder's latest undoable action; the event names the segments it changed.
         In a session (a workbench window), only that window's own actions (else ProjectError)."""
@@ -539,18 +555,29 @@ class Project:
         return len(planned)
 
     def export_codings(self, path: Path, coder: str | None = None) -> int:
-        """Long format: one row per coding with transcript, participant, attributes, code."""
-        frame = self.codings_long(coder)
-        # A UTF-8 byte-order mark makes Excel read accents and curly quotes right; pandas,
-        # R's readr and SPSS all accept it.
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-        return len(frame)
+        """Long format: one row per coding with transcript, participant, attributes, code,
+        the quote and memos; pseudonymised with pseudonyms.yaml."""
+        from qualkit.reports.codings import write_codings_csv
+
+        return write_codings_csv(self, Path(path), coder)
 
     def codings_long(self, coder: str | None = None) -> pd.DataFrame:
         """One row per coding with its participant's attributes: the codings CSV's layout."""
         from qualkit.exchange.codings_csv import codings_long
 
         return codings_long(self, coder)
+
+    def matrix(
+        self,
+        by: str | list[str] = "group",
+        measure: str = "participants",
+        layer: str | None = None,
+        level: str = "code",
+    ) -> pd.DataFrame:
+        """Codes × participant attribute values (see qualkit.reports.matrix.build_matrix)."""
+        from qualkit.reports.matrix import build_matrix
+
+        return build_matrix(self, by=by, measure=measure, layer=layer, level=level)
 
     # -- memos, done marks, progress ---------------------------------------------------------
 

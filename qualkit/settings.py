@@ -8,6 +8,7 @@ interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher,
 blind: true                 # unset: blind as soon as a second coder works on the project;
                             # true/false: always / never (false: coders see each other's codings)
 embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
+quote_attribution: "({group})"   # how exported quotes are attributed, from participant attributes
 ```
 """
 
@@ -45,6 +46,8 @@ class Settings:
     # None (unset) means automatic: blind once a second coder works on the project.
     blind: bool | None = None
     embedding_model: str | None = None
+    # A str.format pattern over participant attributes, e.g. "({group}, {service})".
+    quote_attribution: str = "({group})"
 
     def is_interviewer_label(self, label: str) -> bool:
         folded = label.strip().casefold()
@@ -95,6 +98,8 @@ def load_settings(root: Path) -> Settings:
         raise ProjectError(f"{path}: interviewer_labels must be a list of labels")
     if settings.blind is not None and not isinstance(settings.blind, bool):
         raise ProjectError(f"{path}: blind must be true or false (or left out: automatic)")
+    if not isinstance(settings.quote_attribution, str):
+        raise ProjectError(f'{path}: quote_attribution must be text, e.g. "({{group}})"')
     return settings
 
 
@@ -106,4 +111,6 @@ max_words: 150            # longer turns are split at sentence boundaries (sente
 interviewer_labels: [{labels}]
 # blind: true             # unset = blind once a second coder works here; false = never blind
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
+# How exported quotes are attributed, from participants.csv columns:
+quote_attribution: "({group})"   # e.g. "({group}, {service})"
 """.replace("{labels}", ", ".join(DEFAULT_INTERVIEWER_LABELS))

@@ -39,13 +39,21 @@ def export_codings(
     all_coders: Annotated[
         bool, typer.Option("--all-coders", help="Every coder's codings, consensus or not.")
     ] = False,
+    allow_names: Annotated[
+        bool,
+        typer.Option(
+            "--allow-names", help="Write even when 'qualkit anonymise check' finds words."
+        ),
+    ] = False,
     project: ProjectOption = Path("."),
 ) -> None:
-    """Write codings in long format (one row per coding, with attributes): for R, SPSS, Excel."""
+    """Write codings in long format (one row per coding, with attributes, quote and memos),
+    pseudonymised: for R, SPSS, Excel. Once a consensus layer exists it is the default."""
     from qualkit.agreement.consensus import default_layer
+    from qualkit.reports.exports import export_codings as write
 
     p = open_project(project)
     layer = coder or (None if all_coders else default_layer(p))
-    n = p.export_codings(output, layer)
+    n = write(p, output, layer, allow_names=allow_names)
     which = f" ({layer} layer)" if layer else ""
     typer.echo(f"wrote {n} coding(s){which} to {output}")

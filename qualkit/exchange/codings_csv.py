@@ -54,11 +54,17 @@ def read_codings_csv(text: str, shown: str, raw: bytes) -> list[tuple[int, int, 
 
 
 def codings_long(project: Project, coder: str | None = None) -> pd.DataFrame:
-    """Long format: one row per coding with transcript, participant, attributes, code."""
+    """Long format: one row per coding with transcript, participant, attributes, code, the
+    quote (trimmed when the coder trimmed it) and memos."""
     import pandas as pd
+
+    from qualkit.reports.trim import quote_words
 
     frame = project.codings(coder)
     people = project.participant_attributes()
+    segment_memos = {
+        (m.target, m.coder): m.text for m in project.store.memo_rows() if m.kind == "segment"
+    }
     attribute_names = sorted({k for attrs in people.values() for k in attrs})
     book = project.codebook
     records = []
@@ -78,7 +84,9 @@ def codings_long(project: Project, coder: str | None = None) -> pd.DataFrame:
                 "coder": r.coder,
                 "starred": r.starred,
                 "memo": r.memo or "",
-                "quote": r.quote or "",
+                "segment_memo": segment_memos.get((str(r.segment_id), r.coder), ""),
+                # the trimmed quote when the coder trimmed one, else the segment's words
+                "quote": quote_words(r.text, r.span_start, r.span_end, r.quote).display,
                 "text": r.text,
                 "orphaned": r.orphaned,
                 "created": r.created,
@@ -96,6 +104,7 @@ def codings_long(project: Project, coder: str | None = None) -> pd.DataFrame:
         "coder",
         "starred",
         "memo",
+        "segment_memo",
         "quote",
         "text",
         "orphaned",

@@ -21,6 +21,7 @@ from qualkit.store.protocol import Store
 from qualkit.store.rows import (
     Coding,
     CodingRow,
+    LayerCoding,
     MemoRow,
     SegmentCoding,
     SegmentRow,
@@ -41,6 +42,7 @@ __all__ = [
     "Coding",
     "CodingRow",
     "Event",
+    "LayerCoding",
     "EventState",
     "MemoRow",
     "SQLiteStore",

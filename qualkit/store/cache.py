@@ -41,6 +41,19 @@ class CacheTables(StoreBase):
             "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
         ).fetchone()[0]
 
+    def embedding_coverage(self, hashes: Iterable[str]) -> dict[str, int]:
+        """Model id -> how many of ``hashes`` it has a cached vector for."""
+        counts: dict[str, int] = {}
+        for chunk in chunks(list(dict.fromkeys(hashes)), 900):
+            marks = ",".join("?" * len(chunk))
+            for model_id, n in self.conn.execute(
+                f"SELECT model_id, COUNT(*) FROM embeddings WHERE text_hash IN ({marks}) "
+                "GROUP BY model_id",
+                chunk,
+            ):
+                counts[model_id] = counts.get(model_id, 0) + n
+        return counts
+
     def record_suggestion(
         self,
         coder: str,

@@ -10,7 +10,7 @@ from typing import Any
 from qualkit.errors import ProjectError
 from qualkit.store.base import now
 from qualkit.store.events import CLEARED, DONE, UNDONE, Event, EventLog
-from qualkit.store.rows import Coding, CodingRow, MemoRow, SegmentCoding
+from qualkit.store.rows import Coding, CodingRow, LayerCoding, MemoRow, SegmentCoding
 
 
 def _coding(r: sqlite3.Row) -> Coding:
@@ -129,6 +129,36 @@ class CodingTables(EventLog):
             )
             for r in self.conn.execute(sql, args)
         ]
+
+    def layer_codings(self, coder: str, with_text: bool = True) -> list[LayerCoding]:
+        """One coder's live codings with what exports need: the segment's place, words and
+        speaker, in transcript order (orphaned segments included, flagged). Without text,
+        the words columns (memo, quote, text) are NULL: counting needs none of them."""
+        memo, quote, text = ("c.memo", "c.quote", "s.text") if with_text else ("NULL",) * 3
+        rows = self.conn.execute(
+            "SELECT c.id AS coding_id, c.segment_id, c.code_id AS code, c.starred, "
+            f"{memo} AS memo, c.span_start, c.span_end, {quote} AS quote, "
+            f"s.transcript_id AS transcript, s.turn, s.position, {text} AS text, s.text_hash, "
+            "s.orphaned, "
+            "t.participant_id AS participant, t.speaker "
+            "FROM codings c JOIN segments s ON s.id = c.segment_id "
+            "LEFT JOIN turns t ON t.transcript_id = s.transcript_id AND t.idx = s.turn "
+            "WHERE c.coder = ? AND c.removed = 0 ORDER BY s.transcript_id, s.position, c.id",
+            (coder,),
+        )
+        return [
+            LayerCoding(
+                **{**dict(r), "starred": bool(r["starred"]), "orphaned": bool(r["orphaned"])}
+            )
+            for r in rows
+        ]
+
+    def set_coding_span(
+        self, coding_id: int, coder: str, span: tuple[int, int] | None, quote: str | None
+    ) -> None:
+        """Store (or clear) the trimmed quote of a coding as one undoable action."""
+        start, end = span if span is not None else (None, None)
+        self.update_coding(coding_id, coder, "span", span_start=start, span_end=end, quote=quote)
 
     def segment_codings(self, segment_id: int) -> list[SegmentCoding]:
         return [

@@ -94,3 +94,8 @@ class EventLog(StoreBase):
             )
             for r in self.conn.execute(sql, args)
         ]
+
+    def latest_event_time(self, coder: str) -> str | None:
+        """When the coder last changed anything (ISO time), or None."""
+        row = self.conn.execute("SELECT MAX(time) FROM events WHERE coder = ?", (coder,)).fetchone()
+        return row[0] if row else None

@@ -83,6 +83,29 @@ class CodingRow:
 
 
 @dataclass(frozen=True)
+class LayerCoding:
+    """One coder's live coding with what exports need: the segment's place, words, speaker.
+    Read without text, `memo`, `quote` and `text` are None."""
+
+    coding_id: int
+    segment_id: int
+    code: str
+    starred: bool
+    memo: str | None
+    span_start: int | None
+    span_end: int | None
+    quote: str | None
+    transcript: str
+    turn: int | None
+    position: int | None
+    text: str | None
+    text_hash: str
+    orphaned: bool
+    participant: str | None
+    speaker: str | None
+
+
+@dataclass(frozen=True)
 class SegmentCoding:
     """A live coding on one segment, as the workbench shows it."""
 

@@ -434,7 +434,6 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
                 "label": "wait, weeks",
                 "size": 2,
                 "segment_ids": ids[:2],
-                "words": ["wait", "weeks"],
                 "terms": ["wait", "weeks"],
             }
         ]

@@ -207,7 +207,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
                 return
             self.notify(f"Added code {code_id} with a draft definition to codebook.yaml.")
 
-        words = ", ".join(topic.get("words", [])[:3])
+        words = ", ".join(topic.get("terms", [])[:3])
         self.app.push_screen(NameScreen(f"Name for a new code from topic: {words}"), named)
 
     def action_close(self) -> None:
