@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit.agreement.blinding import blind_for
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
 from qualkit.settings import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
@@ -378,26 +379,13 @@ class Project:
         return trimmed_quote(self, segment_id, code_id, self._check_coder(coder))
 
     def undo(self, coder: str) -> Event | None:
-        """Reverse the coder's latest undoable action; the event names the segments it changed.
-        In a session (a workbench window), only that window's own actions (else ProjectError)."""
+        """Reverse the coder's latest undoable action (in a window: only its own; see sessions)."""
         event = self.store.undo(self._check_coder(coder), self.store.session)
         return None if event is None else self._with_segments(event)
 
     def redo(self, coder: str) -> Event | None:
         event = self.store.redo(self._check_coder(coder), self.store.session)
         return None if event is None else self._with_segments(event)
-
-    def start_session(self) -> str:
-        """From now on this Project's undoable actions belong to one session (a window), and
-        its undo and redo act only on them."""
-        import uuid
-
-        self.store.session = uuid.uuid4().hex[:12]
-        return self.store.session
-
-    def data_version(self) -> int:
-        """Changes when another connection (window, CLI, merge) commits to the database."""
-        return self.store.data_version()
 
     def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
         """The audit log, newest first, each event naming the segments it changed."""
@@ -440,19 +428,8 @@ class Project:
         return self.store.codings_rows(coder, transcript=transcript)
 
     def visible_layer(self, coder: str | None, blind: bool | None = None) -> str | None:
-        """Whose codings `coder` may see: only their own when they code blind."""
-        return visible_layer(coder, self.blind_for(coder) if blind is None else blind)
-
-    def blind_for(self, coder: str | None) -> bool:
-        """Whether `coder` codes blind: `blind` from qualkit.yaml, or, when it is unset, as
-        soon as another coder works on the project."""
-        from qualkit.agreement.blinding import blind_for
-
-        return blind_for(self, coder)
-
-    def log_event(self, actor: str, action: str, payload: dict[str, Any]) -> int:
-        """Record something that happened (not undoable): a session opened, a layer viewed."""
-        return self.store.log_event(actor, action, payload)
+        """Whose codings `coder` may see: only their own when they code blind (see blinding)."""
+        return visible_layer(coder, blind_for(self, coder) if blind is None else blind)
 
     def code_usage(self, coder: str | None = None) -> dict[str, int]:
         """Live codings per code id: every coder's, or one coder's."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qualkit.agreement.stats import CONSENSUS
+from qualkit.sessions import start_session
 
 # Event actions this module writes and reads.
 SESSION = "workbench-open"  # payload: {"blind": bool, "setting": "auto"|"true"|"false"}
@@ -53,7 +54,7 @@ def blind_notice(project: Any, coder: str) -> str | None:
 def log_session(project: Any, coder: str) -> bool:
     """Log that `coder` opened the workbench and whether it was blind; returns that."""
     blind = blind_for(project, coder)
-    project.log_event(coder, SESSION, {"blind": blind, "setting": setting_word(project)})
+    project.store.log_event(coder, SESSION, {"blind": blind, "setting": setting_word(project)})
     return blind
 
 
@@ -61,7 +62,7 @@ def log_layer_view(project: Any, viewer: str | None, layers: list[str], where: s
     """Log that `viewer` saw other coders' layers (disagreements, adjudication...)."""
     others = [layer for layer in layers if layer != viewer]
     if viewer and others:
-        project.log_event(viewer, VIEW_LAYER, {"layers": others, "where": where})
+        project.store.log_event(viewer, VIEW_LAYER, {"layers": others, "where": where})
 
 
 @dataclass(frozen=True)
@@ -145,5 +146,5 @@ def open_session(project: Any, coder: str) -> tuple[bool, str | None]:
     session, before any of their codings exist, already counts them as the second coder.
     """
     notice = blind_notice(project, coder)
-    project.start_session()  # undo in this window acts on this window's actions only
+    start_session(project)
     return log_session(project, coder), notice

@@ -17,11 +17,11 @@ from qualkit.tui.bindings import CODING_ACTIONS, bindings
 from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
 from qualkit.tui.screens.coding_keys import CodingActions
+from qualkit.tui.screens.db_watch import start_window
 from qualkit.tui.widgets.dialogs import MessageScreen
 from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
 from qualkit.tui.widgets.transcript_view import TranscriptView
 from qualkit.tui.workers import SuggestionEngine, Unavailable, check_transcripts
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,7 +32,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, Tree
 from textual.worker import get_current_worker
 
-from qualkit.agreement.blinding import open_session
+from qualkit.agreement.blinding import blind_for
 from qualkit.assist.feedback import record_feedback, rejected_on_leaving
 from qualkit.errors import QualkitError
 from qualkit.project import Project
@@ -73,7 +73,7 @@ class CodingScreen(CodingActions, Screen):
         super().__init__()
         self.project = project
         self.coder = coder
-        self.blind = project.blind_for(coder)
+        self.blind = blind_for(project, coder)
         self.entries: list[model.TranscriptEntry] = []
         # The participant attributes transcripts can be grouped by, read with the entries so the
         # command palette does not query the participants on every keystroke.
@@ -115,9 +115,7 @@ class CodingScreen(CodingActions, Screen):
 
     def on_mount(self) -> None:
         self.title = f"qualkit · {self.project.root.name}"
-        session = self.guard(lambda: open_session(self.project, self.coder))
-        if session is not None and session[1]:
-            self.notify(escape(session[1]), timeout=8)
+        start_window(self)  # session (undo scope, blind log), notice, watching the database
         self.sub_title = f"coder: {self.coder}" + (" · blind" if self.blind else "")
         tree = self.query_one(CodebookTree)
         tree.show_root = False
@@ -138,9 +136,6 @@ class CodingScreen(CodingActions, Screen):
             view.empty_message = "No transcripts yet: reading transcripts/ …"
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
-        from qualkit.tui.screens.db_watch import watch_database
-
-        watch_database(self)  # codings made in another window or the CLI appear here
         self.call_after_refresh(self._check_transcripts)
 
     # -- helpers -----------------------------------------------------------------------------
