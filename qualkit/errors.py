@@ -33,5 +33,10 @@ class ProjectError(QualkitError):
     """The project folder, its database or a requested id is not usable."""
 
 
+class HistoryError(ProjectError):
+    """An undo or redo that is no longer possible; the message says why, and the action has
+    left the history so the next undo or redo still works."""
+
+
 class ReportError(QualkitError):
     """An export cannot be made as asked (layer, attribute, template, pseudonyms.yaml...)."""

@@ -33,10 +33,6 @@ DB_FILE = "project.db"
 CODEBOOK_FILE = "codebook.yaml"
 CONSENSUS = "consensus"
 
-# Folders that sync to a cloud service: SQLite's locking is unsafe there.
-_SYNCED_FOLDER_NAMES = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "box sync")
-_NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "9p", "afpfs"}
-
 
 class Project:
     """One study folder: codebook.yaml, transcripts/, exports/ and .qualkit/project.db."""
@@ -98,22 +94,9 @@ class Project:
 
     def storage_warnings(self) -> list[str]:
         """Warn when the project sits where SQLite's file locks are unreliable."""
-        warnings = []
-        lowered = str(self.root).casefold()
-        for name in _SYNCED_FOLDER_NAMES:
-            if name in lowered:
-                warnings.append(
-                    f"{self.root} looks like a cloud-synced folder ({name}); keep the project "
-                    "on a local disk and sync exports instead, or the database can be damaged"
-                )
-                break
-        fstype = _filesystem_type(self.root)
-        if fstype in _NETWORK_FILESYSTEMS:
-            warnings.append(
-                f"{self.root} is on a network filesystem ({fstype}); SQLite locking is unsafe "
-                "there: keep the project on a local disk"
-            )
-        return warnings
+        from qualkit.storage_place import storage_warnings
+
+        return storage_warnings(self.root)
 
     # -- codebook ----------------------------------------------------------------------------
 
@@ -172,15 +155,33 @@ class Project:
         self.store.log_event(actor, "update-code", {"code": code_id, "fields": sorted(fields)})
 
     def merge_codes(self, source: str, target: str, actor: str = "system") -> int:
-        """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed."""
+        """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed.
+
+        A `source` already gone from codebook.yaml (removed by hand) that codings still point
+        to is merged too: only its codings move.
+        """
         book = self.codebook
-        book.get(source)
         book.get(target)
         if source == target:
             raise CodebookError(f"cannot merge code '{source}' into itself")
-        book.merge(source, target)
-        book.save()
+        if source in book:
+            book.merge(source, target)
+            book.save()
+        elif source not in self.codes_missing_from_codebook():
+            book.get(source)  # the usual "unknown code" error
         return self.store.recode(source, target, actor, "merge-code")
+
+    def _missing_codes_or_none(self) -> dict[str, int]:
+        try:
+            return self.codes_missing_from_codebook()
+        except CodebookError:
+            return {}  # a broken codebook.yaml is reported on its own
+
+    def codes_missing_from_codebook(self) -> dict[str, int]:
+        """Code ids that live codings point to but codebook.yaml no longer has (removed by
+        hand), with their number of codings. Fix: add the code back, or merge it."""
+        book = self.codebook
+        return {code: n for code, n in sorted(self.store.code_usage().items()) if code not in book}
 
     def delete_code(self, code_id: str, remap_to: str | None = None, actor: str = "system") -> int:
         """Delete a code; its codings move to `remap_to`, so none is lost."""
@@ -207,7 +208,7 @@ class Project:
         if report.updated or report.missing:
             # Re-anchoring codings to edited transcripts is the riskiest write qualkit makes.
             self.store.backup(reason="before-ingest", keep=5)
-        self.store.write_ingest(plan)
+        report.codings_merged = len(self.store.write_ingest(plan))
         return report
 
     def transcript_ids(self) -> list[str]:
@@ -321,9 +322,6 @@ class Project:
         coder = self._check_coder(coder)
         row = self._codable_segment(segment_id)
         self.codebook.get(code_id)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is not None:
-            return existing.id
         coding: dict[str, Any] = {
             "segment_id": int(segment_id),
             "code_id": code_id,
@@ -337,31 +335,22 @@ class Project:
                     f"span {start}-{end} lies outside segment {segment_id} (0-{len(row.text)})"
                 )
             coding.update(span_start=start, span_end=end, quote=row.text[start:end])
+        # The store checks for a live coding inside its write transaction (no race).
         return self.store.add_codings([coding], coder)[0]
 
     def uncode(self, segment_id: int, code_id: str, coder: str) -> None:
         """Remove a code from a segment (an event: undo brings it back)."""
         coder = self._check_coder(coder)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is None:
-            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        self.store.set_removed([existing.id], coder, "uncode")
+        self.store.remove_coding(int(segment_id), code_id, coder)
 
     def star(self, segment_id: int, code_id: str, coder: str, starred: bool = True) -> None:
         """Mark (or unmark) a coding as an illustrative quote for its code."""
         coder = self._check_coder(coder)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is None:
-            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        if existing.starred != starred:
-            self.store.update_coding(existing.id, coder, "star", starred=int(starred))
+        self.store.change_coding(int(segment_id), code_id, coder, "star", starred=int(starred))
 
     def set_coding_memo(self, segment_id: int, code_id: str, coder: str, memo: str) -> None:
         coder = self._check_coder(coder)
-        existing = self.store.active_coding(int(segment_id), code_id, coder)
-        if existing is None:
-            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        self.store.update_coding(existing.id, coder, "coding-memo", memo=memo or None)
+        self.store.change_coding(int(segment_id), code_id, coder, "coding-memo", memo=memo or None)
 
     def trim_quote(
         self, segment_id: int, code_id: str, coder: str, span: tuple[int, int] | None
@@ -379,13 +368,25 @@ class Project:
         return trimmed_quote(self, segment_id, code_id, self._check_coder(coder))
 
     def undo(self, coder: str) -> Event | None:
-        """Reverse the coder's latest undoable action (in a window: only its own; see sessions)."""
-        event = self.store.undo(self._check_coder(coder), self.store.session)
+        """Reverse the coder's latest action (in a window: only its own; see sessions). An
+        action that can no longer be reversed raises HistoryError saying why, and leaves the
+        history: the next undo goes further back."""
+        event = self.store.undo(
+            self._check_coder(coder), known_codes=self._known_codes(), session=self.store.session
+        )
         return None if event is None else self._with_segments(event)
 
     def redo(self, coder: str) -> Event | None:
-        event = self.store.redo(self._check_coder(coder), self.store.session)
+        event = self.store.redo(
+            self._check_coder(coder), known_codes=self._known_codes(), session=self.store.session
+        )
         return None if event is None else self._with_segments(event)
+
+    def _known_codes(self) -> set[str] | None:
+        try:
+            return set(self.codebook.codes)
+        except CodebookError:
+            return None  # a broken codebook.yaml must not block undoing a coding
 
     def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
         """The audit log, newest first, each event naming the segments it changed."""
@@ -518,18 +519,19 @@ class Project:
             if (segment_id, code_id) in seen:
                 continue
             seen.add((segment_id, code_id))
-            if self.store.active_coding(segment_id, code_id, coder) is None:
-                planned.append(
-                    {
-                        "segment_id": segment_id,
-                        "code_id": code_id,
-                        "memo": memo or None,
-                        "source": "import",
-                    }
-                )
-        if planned:
-            self.store.add_codings(planned, coder, action="import")
-        return len(planned)
+            planned.append(
+                {
+                    "segment_id": segment_id,
+                    "code_id": code_id,
+                    "memo": memo or None,
+                    "source": "import",
+                }
+            )
+        if not planned:
+            return 0
+        # Rows the coder already has are skipped inside the store's write transaction, so a
+        # second process of the same coder cannot make the import fail half-way.
+        return len(self.store.insert_codings(planned, coder, action="import")[1])
 
     # -- REFI-QDA exchange (qualkit.exchange does the work) -----------------------------------
 
@@ -711,37 +713,19 @@ class Project:
             ],
             "progress": self.progress().to_dict(orient="records"),
             "warnings": self.storage_warnings(),
+            "codes_missing_from_codebook": self._missing_codes_or_none(),
         }
 
     def backup(self, keep: int = 10) -> Path:
         return self.store.backup(reason="manual", keep=keep)
 
     def daily_backup(self, keep: int = 7) -> Path | None:
-        """A backup when the last daily one is more than a day old (the workbench calls it on
-        start); returns the new file, or None when a recent one exists."""
-        import time
-
-        latest = self.store.latest_backup("daily")
-        if latest is not None and time.time() - latest.stat().st_mtime < 24 * 3600:
-            return None
-        return self.store.backup(reason="daily", keep=keep)
+        """Today's backup, when none was taken yet (the store also takes it before the first
+        write of each day); returns the new file, or None."""
+        return self.store.daily_backup(keep=keep)
 
 
 def visible_layer(coder: str | None, blind: bool) -> str | None:
     """Blind coding: a coder sees (and suggestions learn from) only their own layer. None means
     every coder's codings."""
     return coder if blind and coder else None
-
-
-def _filesystem_type(path: Path) -> str | None:
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    best, best_type = "", None
-    target = str(path)
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3 and target.startswith(parts[1]) and len(parts[1]) > len(best):
-            best, best_type = parts[1], parts[2]
-    return best_type

@@ -67,13 +67,22 @@ def load_settings(root: Path) -> Settings:
     if not path.exists():
         return Settings()
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    from qualkit.yaml_guard import ALIAS_PROBLEM, first_alias_line
 
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        alias = first_alias_line(text)
+        if alias is not None:
+            raise ProjectError(f"{path}:{alias}: {ALIAS_PROBLEM}")
+        data = YAML(typ="safe").load(text)
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise ProjectError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    except YAMLError as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ProjectError(f"{path}: invalid YAML: {problem}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{path}: cannot read: {exc}") from None
     if data is None:

@@ -113,7 +113,7 @@ def test_a_version_1_project_is_migrated_with_a_backup(tmp_path: Path) -> None:
 
 
 def test_automatic_backups_before_reanchoring_and_daily(tmp_path: Path) -> None:
-    import os
+    from datetime import datetime, timedelta
 
     write_tiny_project(tmp_path)
     backups = tmp_path / ".qualkit" / "backups"
@@ -128,8 +128,8 @@ def test_automatic_backups_before_reanchoring_and_daily(tmp_path: Path) -> None:
         assert len(list(backups.glob("*-before-ingest.db"))) == 1
         first = p.daily_backup()
         assert first is not None and p.daily_backup() is None  # at most one a day
-        day_old = first.stat().st_mtime - 25 * 3600
-        os.utime(first, (day_old, day_old))
+        yesterday = datetime.now() - timedelta(days=1)
+        first.rename(first.with_name(f"project-{yesterday:%Y%m%d-%H%M%S-%f}-daily.db"))
         assert p.daily_backup() is not None
         for _ in range(12):
             p.backup(keep=10)

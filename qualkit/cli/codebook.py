@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from qualkit.cli.app import ProjectOption, codebook_app, open_project
+from qualkit.errors import QualkitError
 
 CodeArgument = Annotated[str, typer.Argument(help="Code id from codebook.yaml.", metavar="CODE")]
 ActorOption = Annotated[
@@ -27,7 +28,35 @@ def codebook_list(ctx: typer.Context, project: ProjectOption = Path(".")) -> Non
         indent = "  " * book.depth(code.id)
         key = f" [{code.key}]" if code.key else ""
         typer.echo(f"{indent}{code.name} ({code.id}){key}: {counts.get(code.id, 0)} coding(s)")
-    typer.echo(f"{len(book.codes)} codes in {p.codebook_path.name}: valid")
+    codebook_verdict(p)
+
+
+def echo_missing_codes(missing: dict[str, int]) -> None:
+    """The codings whose code codebook.yaml no longer has, each with its fix."""
+    if not missing:
+        return
+    typer.echo("codings whose code is not in codebook.yaml (add the code back, or move them):")
+    for code, n in missing.items():
+        typer.echo(f"  {code}: {n} coding(s); fix: qualkit codebook merge {code} OTHER-CODE")
+
+
+def codebook_verdict(p: Any) -> None:
+    """'valid', or the codings that point to codes codebook.yaml no longer has (exit 1)."""
+    missing = p.codes_missing_from_codebook()
+    if not missing:
+        typer.echo(f"{len(p.codebook.codes)} codes in {p.codebook_path.name}: valid")
+        return
+    echo_missing_codes(missing)
+    raise QualkitError(
+        f"{p.codebook_path.name}: {sum(missing.values())} coding(s) point to "
+        f"{len(missing)} code(s) it does not have"
+    )
+
+
+@codebook_app.command("check")
+def codebook_check(project: ProjectOption = Path(".")) -> None:
+    """Check codebook.yaml, and that every coding's code is in it (lists those that are not)."""
+    codebook_verdict(open_project(project))
 
 
 @codebook_app.command("add")

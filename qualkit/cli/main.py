@@ -16,7 +16,7 @@ from qualkit.errors import QualkitError
 # Importing the command modules adds their commands to the app, in the order `--help` lists them.
 # isort: off
 from qualkit.cli import project, coding, codebook, codings_csv, exchange  # noqa: F401
-from qualkit.cli import assist, agreement, reports  # noqa: F401
+from qualkit.cli import assist, agreement, reports, restore  # noqa: F401
 from qualkit.cli import done, merge  # noqa: F401
 # isort: on
 
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         raise
     # standalone_mode=False returns the exit status of ctx.exit(n) (e.g. help on a bare group)
+    if result == 130:  # typer answers Ctrl-C with Exit(130), returned in this mode
+        err("interrupted; work already acknowledged is saved")
+        sys.exit(130)
     if isinstance(result, int) and result:
         sys.exit(result)
 

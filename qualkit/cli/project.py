@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from qualkit.cli.app import JsonOption, ProjectOption, app, open_project, progress_bar
+from qualkit.cli.codebook import echo_missing_codes
 
 
 @app.command()
@@ -78,6 +79,7 @@ def status(as_json: JsonOption = False, project: ProjectOption = Path(".")) -> N
         )
         for o in info["orphaned_segments"]:
             typer.echo(f"  #{o['segment_id']} {o['transcript']}: {o['text']!r}")
+    echo_missing_codes(info["codes_missing_from_codebook"])
 
 
 @app.command()

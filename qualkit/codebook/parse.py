@@ -95,6 +95,11 @@ class _Parser:
 
     def parse(self, text: str) -> tuple[dict[str, Code], set[str]]:
         """Codes in depth-first order, and the ids that were derived from names."""
+        from qualkit.yaml_guard import ALIAS_PROBLEM, first_alias_line
+
+        alias = first_alias_line(text)
+        if alias is not None:
+            raise self.fail(alias, ALIAS_PROBLEM)
         try:
             root = _compose(text)
         except Exception as exc:  # PyYAML's and ruamel's errors share these attributes
@@ -193,6 +198,7 @@ class _Parser:
         derived: set[str] = set()
         ids: dict[int, str] = {}
         taken: set[str] = set(explicit)
+        suffixes: dict[str, int] = {}  # next number to try per slug: linear in duplicates
         keys: dict[str, tuple[str, int]] = {}
         for entry in self.entries:
             name = self.text(entry, "name")
@@ -203,7 +209,7 @@ class _Parser:
             if not code_id:
                 # Explicit ids win over derived ones wherever they are in the file, so adding
                 # an id further down never renames a code above it.
-                code_id = _unique(slugify(name), taken)
+                code_id = _unique(slugify(name), taken, suffixes)
                 taken.add(code_id)
                 derived.add(code_id)
             ids[id(entry)] = code_id

@@ -66,12 +66,19 @@ def slugify(name: str) -> str:
     return slug or "code"
 
 
-def _unique(base: str, taken: set[str] | dict[str, Any]) -> str:
+def _unique(
+    base: str, taken: set[str] | dict[str, Any], suffixes: dict[str, int] | None = None
+) -> str:
+    """`base`, or `base-2`, `base-3`, ... the first not taken. With `suffixes` (the next number
+    per base, kept by the caller) many duplicates of one name cost linear, not quadratic, time.
+    """
     if base not in taken:
         return base
-    n = 2
+    n = suffixes.get(base, 2) if suffixes is not None else 2
     while f"{base}-{n}" in taken:
         n += 1
+    if suffixes is not None:
+        suffixes[base] = n + 1
     return f"{base}-{n}"
 
 

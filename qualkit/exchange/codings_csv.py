@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TYPE_CHECKING
 
 from qualkit.errors import ProjectError
@@ -18,11 +16,10 @@ def read_codings_csv(text: str, shown: str, raw: bytes) -> list[tuple[int, int, 
     """Rows of `segment_id,code[,memo]` as (line, segment_id, code, memo); errors name the line."""
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ProjectError(f"{shown}: not a text CSV file (binary content)")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ProjectError(f"{shown}: line {reader.line_num}: malformed CSV: {exc}") from None
+    from qualkit.ingest.participants import read_csv_rows
+
+    numbered = read_csv_rows(text, shown)
+    rows = [r for _, r in numbered]
     if not rows or not any(c.strip() for c in rows[0]):
         raise ProjectError(f"{shown}: empty file; expected columns segment_id,code[,memo]")
     header = [h.strip() for h in rows[0]]
@@ -34,7 +31,7 @@ def read_codings_csv(text: str, shown: str, raw: bytes) -> list[tuple[int, int, 
     seg_col, code_col = header.index("segment_id"), header.index("code")
     memo_col = header.index("memo") if "memo" in header else None
     parsed = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in numbered[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):

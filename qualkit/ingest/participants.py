@@ -25,6 +25,34 @@ def decode_table(data: bytes, shown: str) -> str:
         raise ProjectError(f"{shown}: {reason}") from None
 
 
+def read_csv_rows(
+    text: str, shown: str, dialect: Any = csv.excel, one_line_values: bool = False
+) -> list[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for each row, read strictly: an unclosed quote or a
+    stray character after a closing quote is an error naming the line, never a value that
+    silently swallows the rest of the file. With `one_line_values`, a value running over
+    several lines is refused too (in a table of attributes it is an unclosed quote)."""
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            raise ProjectError(
+                f"{shown}: line {start}: malformed CSV ({exc}); look for an unclosed quote"
+            ) from None
+        if one_line_values and reader.line_num > start:
+            raise ProjectError(
+                f"{shown}: line {start}: a value runs over {reader.line_num - start + 1} lines; "
+                "look for an unclosed quote"
+            )
+        rows.append((start, row))
+        start = reader.line_num + 1
+
+
 def read_participants(path: Path, shown: str) -> dict[str, dict[str, Any]]:
     """participants.csv: `participant_id` plus any attribute columns."""
     try:
@@ -36,24 +64,25 @@ def read_participants(path: Path, shown: str) -> dict[str, dict[str, Any]]:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ProjectError(f"{shown}: line {reader.line_num}: malformed CSV: {exc}") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    numbered = [
+        (n, r)
+        for n, r in read_csv_rows(text, shown, dialect, one_line_values=True)
+        if any(cell.strip() for cell in r)
+    ]
+    rows = [r for _, r in numbered]
     if not rows:
         raise ProjectError(f"{shown}: empty file; expected a header with 'participant_id'")
     header = [h.strip() for h in rows[0]]
     if "participant_id" not in header:
+        found = ", ".join(header)
         raise ProjectError(
-            f"{shown}: line 1: no 'participant_id' column (found: {', '.join(header)})"
+            f"{shown}: line {numbered[0][0]}: no 'participant_id' column (found: {found})"
         )
     if len(set(header)) != len(header):
         raise ProjectError(f"{shown}: line 1: duplicate column names")
     key = header.index("participant_id")
     participants: dict[str, dict[str, Any]] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
+    for line_no, row in numbered[1:]:
         if len(row) > len(header):
             raise ProjectError(
                 f"{shown}: line {line_no}: {len(row)} values but {len(header)} columns"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qualkit.errors import ProjectError
 from qualkit.ingest.align import align_segments, plan_segments
+from qualkit.ingest.file_checks import check_transcript_file, check_transcript_id
 from qualkit.ingest.participants import PARTICIPANTS_FILE, SpeakerResolver, read_participants
 from qualkit.ingest.planned import IngestPlan, PlannedTranscript, PlannedTurn
 from qualkit.settings import Settings
@@ -34,6 +35,7 @@ class IngestReport:
     segments_kept: int = 0
     orphaned: int = 0
     participants: int = 0
+    codings_merged: int = 0  # a moved coding the segment already had (same code and coder)
 
     def summary(self) -> str:
         parts = [
@@ -47,6 +49,11 @@ class IngestReport:
         text += f"; segments: {self.segments_added} new, {self.segments_kept} kept"
         if self.orphaned:
             text += f"; {self.orphaned} coded segment(s) orphaned (text gone; codings kept)"
+        if self.codings_merged:
+            text += (
+                f"; {self.codings_merged} duplicate coding(s) merged where two segments' text "
+                "became one (logged)"
+            )
         return text
 
 
@@ -72,6 +79,7 @@ def plan_ingest(
     participants = None
     participants_bytes = b""
     if participants_path.exists():
+        check_transcript_file(participants_path, root)
         participants = read_participants(participants_path, f"transcripts/{PARTICIPANTS_FILE}")
         participants_bytes = participants_path.read_bytes()
         report.participants = len(participants)
@@ -92,6 +100,8 @@ def plan_ingest(
     planned: list[PlannedTranscript] = []
     remapped: dict[str, dict[int, tuple[str | None, bool]]] = {}
     seen_ids: dict[str, str] = {}
+    for path in files:
+        check_transcript_file(path, root)
     for n, path in enumerate(files):
         rel = path.relative_to(root).as_posix()
         if progress:
@@ -122,6 +132,7 @@ def plan_ingest(
         tid = str(metadata.get("id") or path.stem).strip()
         if not tid:
             raise ProjectError(f"{rel}: empty transcript id in the front matter")
+        check_transcript_id(tid, rel)
         if old is not None and old.id != tid:
             # Codings hang off the id: a silent change would split one interview in two.
             raise ProjectError(

@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 _WORD = re.compile(r"\S+")
+# The most characters spaCy is given at once (its own limit is 1,000,000).
+PIECE_CHARS = 100_000
 # Marks that open what follows: a quotation, a bracket, a dash. After a space at the end of a
 # sentence they belong to the next sentence ("... perspective. 'If I ..." is not "... '").
 _OPENING_TAIL = re.compile(r"\s+([\"'“‘«(\[{—–-]+)$")
@@ -91,17 +93,24 @@ def split_turns(
     if not long_turns:
         return result
     nlp = _sentencizer()
-    docs = nlp.pipe(text[turns[i][0] : turns[i][1]] for i in long_turns)
-    for i, doc in zip(long_turns, docs, strict=True):
-        base = turns[i][0]
+    # A turn is fed to spaCy in pieces: its parser refuses texts over a million characters,
+    # and memory grows with the piece, so one enormous turn must not blow up an ingest.
+    pieces = [(i, base, piece) for i in long_turns for base, piece in _pieces(text, *turns[i])]
+    docs = nlp.pipe(piece for _, _, piece in pieces)
+    sentences: dict[int, list[tuple[int, str]]] = {i: [] for i in long_turns}
+    for (i, base, _), doc in zip(pieces, docs, strict=True):
+        sentences[i].extend((base + sent.start_char, sent.text) for sent in doc.sents)
+    for i in long_turns:
         spans: list[Span] = []
         chunk_start: int | None = None
         chunk_end = 0
         chunk_words = 0
-        sentences = [(sent.start_char, sent.end_char) for sent in doc.sents]
-        for start, end in sentence_spans(doc.text, sentences):
-            words = word_count(doc.text[start:end])
-            s_start, s_end = base + start, base + end
+        turn_start, turn_end = turns[i]
+        turn_text = text[turn_start:turn_end]
+        relative = [(a - turn_start, a - turn_start + len(t)) for a, t in sentences[i]]
+        for start, end in sentence_spans(turn_text, relative):
+            words = word_count(turn_text[start:end])
+            s_start, s_end = turn_start + start, turn_start + end
             if chunk_start is not None and chunk_words + words > max_words:
                 spans.append(Span(chunk_start, chunk_end))
                 chunk_start, chunk_words = None, 0
@@ -113,3 +122,21 @@ def split_turns(
             spans.append(Span(chunk_start, chunk_end))
         result[i] = spans or result[i]
     return result
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """(offset, text) pieces of text[start:end], each at most PIECE_CHARS long, cut after a
+    sentence end or line break where one is near, else at a space."""
+    found: list[tuple[int, str]] = []
+    pos = start
+    while end - pos > PIECE_CHARS:
+        window = text[pos : pos + PIECE_CHARS]
+        cut = max(window.rfind(". "), window.rfind("\n"))
+        if cut < PIECE_CHARS // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = PIECE_CHARS - 1
+        found.append((pos, text[pos : pos + cut + 1]))
+        pos += cut + 1
+    found.append((pos, text[pos:end]))
+    return found

@@ -9,7 +9,8 @@ implements it from table groups that each keep one concern:
 - ``schema``: the schema per version
 - ``events``: the append-only event log
 - ``segments``: participants, transcripts, turns, segments, and writing an ingest
-- ``codings``: coder layers, memos, done marks, undo and redo
+- ``codings``: coder layers, memos, done marks
+- ``history``: undo and redo, defined on events
 - ``cache``: embeddings cache and suggestion feedback
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from qualkit.store.base import BACKUPS_KEPT, BUSY_TIMEOUT_MS, now
 from qualkit.store.events import CLEARED, DONE, UNDONE, Event, EventState
+from qualkit.store.history import HistoryError
 from qualkit.store.protocol import Store
 from qualkit.store.rows import (
     Coding,
@@ -42,6 +44,7 @@ __all__ = [
     "Coding",
     "CodingRow",
     "Event",
+    "HistoryError",
     "LayerCoding",
     "EventState",
     "MemoRow",

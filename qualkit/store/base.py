@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from qualkit.errors import ProjectError
-from qualkit.store import schema
+from qualkit.store import backups, schema
 
 BUSY_TIMEOUT_MS = 8000
 BACKUPS_KEPT = 10
+DAILY_BACKUPS_KEPT = 7
+RESTORE_HINT = "run 'qualkit restore' to list the backups and bring one back"
 
 
 def now() -> str:
@@ -79,6 +81,12 @@ class StoreBase:
         self.path = Path(path)
         # The TUI's background workers share this connection: one writer at a time.
         self._lock = threading.RLock()
+        # The daily backup is taken before this store's first write of the day.
+        self._daily_checked = False
+        refusal = backups.missing_database_message(self.path)
+        if refusal is not None:
+            # A vanished database must not silently become a new, empty project.
+            raise ProjectError(refusal)
         if not self.path.exists() and not create:
             raise ProjectError(f"{self.path}: no project database (run 'qualkit init')")
         try:
@@ -96,7 +104,9 @@ class StoreBase:
             self._check_integrity()
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{self.path}: cannot open the project database: {exc}") from None
+            raise ProjectError(
+                f"{self.path}: cannot open the project database: {exc}; {RESTORE_HINT}"
+            ) from None
         self.conn._raw = False
 
     def _configure(self) -> None:
@@ -113,8 +123,7 @@ class StoreBase:
         if rows and rows[0][0] != "ok":
             detail = "; ".join(r[0] for r in rows[:3])
             raise ProjectError(
-                f"{self.path}: the database failed its integrity check ({detail}); "
-                "restore the latest file from .qualkit/backups/"
+                f"{self.path}: the database failed its integrity check ({detail}); {RESTORE_HINT}"
             )
 
     def close(self) -> None:
@@ -124,6 +133,9 @@ class StoreBase:
     def transaction(self) -> Iterator[_Connection]:
         """One short write transaction; IMMEDIATE so a second writer waits instead of failing."""
         with self._lock:
+            if not self._daily_checked:
+                self._daily_checked = True
+                self.daily_backup()
             with self._immediate() as conn:
                 yield conn
 
@@ -153,33 +165,46 @@ class StoreBase:
         if version > 0:
             self.backup(reason=f"before-migration-{version}-to-{schema.SCHEMA_VERSION}")
         for target in range(version + 1, schema.SCHEMA_VERSION + 1):
-            with self.transaction() as c:
+            with self._lock, self._immediate() as c:
+                # Read the version again inside the write transaction: another process
+                # opening the same new project at the same moment may have migrated it.
+                if c.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue
                 for statement in schema.MIGRATIONS[target].split(";"):
                     if statement.strip():
                         c.execute(statement)
                 c.execute(f"PRAGMA user_version = {target}")
 
     def backup(self, reason: str = "manual", keep: int = BACKUPS_KEPT) -> Path:
-        """Copy the database with SQLite's backup API (never a file copy) and rotate old ones."""
-        folder = self.path.parent / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        target = folder / f"project-{stamp}-{reason}.db"
-        dest = sqlite3.connect(target)
-        try:
-            self.conn.backup(dest)
-        finally:
-            dest.close()
-        # Rotate per reason, so frequent automatic backups never push out the one taken
-        # before a migration.
-        backups = sorted(folder.glob(f"project-*-{reason}.db"))
-        for old in backups[:-keep] if keep > 0 else []:
-            old.unlink()
-        return target
+        """A checked copy in .qualkit/backups/ (see qualkit.store.backups.write_backup)."""
+        with self._lock:
+            try:
+                return backups.write_backup(self.conn._conn, self.path, reason, keep)
+            except sqlite3.Error as exc:
+                raise ProjectError(f"{self.path}: backup failed: {exc}") from None
+            except OSError as exc:
+                raise ProjectError(
+                    f"{backups.backup_folder(self.path)}: backup failed: {exc.strerror}"
+                ) from None
 
     def latest_backup(self, reason: str) -> Path | None:
-        backups = sorted((self.path.parent / "backups").glob(f"project-*-{reason}.db"))
-        return backups[-1] if backups else None
+        found = backups.backup_files(self.path, reason)
+        return found[-1] if found else None
+
+    def daily_backup(self, keep: int = DAILY_BACKUPS_KEPT) -> Path | None:
+        """A backup before the first write of each day (from any entry point): the new file,
+        or None when today's exists or there is nothing to protect yet."""
+        self._daily_checked = True
+        latest = self.latest_backup("daily")
+        today = datetime.now().strftime("%Y%m%d")
+        if latest is not None and latest.name.startswith(f"project-{today}-"):
+            return None
+        if (
+            self.schema_version == 0
+            or not self.conn.execute("SELECT EXISTS (SELECT 1 FROM transcripts)").fetchone()[0]
+        ):
+            return None
+        return self.backup(reason="daily", keep=keep)
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -1,15 +1,14 @@
-"""Codings (one layer per coder), memos, done marks, and undo/redo over them."""
+"""Codings (one layer per coder), memos and done marks; undo and redo are in ``history``."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.store.base import now
-from qualkit.store.events import CLEARED, DONE, UNDONE, Event, EventLog
+from qualkit.store.events import CLEARED, EventLog
 from qualkit.store.rows import Coding, CodingRow, LayerCoding, MemoRow, SegmentCoding
 
 
@@ -30,17 +29,6 @@ def _coding(r: sqlite3.Row) -> Coding:
     )
 
 
-def _check_session(row: sqlite3.Row, session: str | None, verb: str) -> None:
-    """Refuse to undo (or redo) an action made elsewhere: another window, the CLI, a merge."""
-    if session is None:
-        return
-    if json.loads(row["payload"]).get("session") != session:
-        raise ProjectError(
-            f"cannot {verb}: your latest action ({row['action']} at {row['time'][11:19] or '?'}) "
-            f"was made in another window or from the command line; {verb} it there"
-        )
-
-
 class CodingTables(EventLog):
     def active_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
         row = self.conn.execute(
@@ -57,10 +45,30 @@ class CodingTables(EventLog):
     def add_codings(
         self, rows: Sequence[dict[str, Any]], coder: str, action: str = "code"
     ) -> list[int]:
-        """Insert codings and log them as ONE undoable action."""
+        """Insert codings and log them as ONE undoable action; returns one id per row."""
+        return self.insert_codings(rows, coder, action)[0]
+
+    def insert_codings(
+        self, rows: Sequence[dict[str, Any]], coder: str, action: str = "code"
+    ) -> tuple[list[int], list[int]]:
+        """Insert codings as one undoable action: (one id per row, the ids newly added).
+
+        A row whose segment already has that code in the coder's layer keeps the live coding
+        (its id is returned). The check runs inside the write transaction, so two processes of
+        the same coder cannot both insert it.
+        """
         ids: list[int] = []
+        added: list[int] = []
         with self.transaction() as c:
             for r in rows:
+                live = c.execute(
+                    "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ? "
+                    "AND removed = 0",
+                    (r["segment_id"], r["code_id"], coder),
+                ).fetchone()
+                if live is not None:
+                    ids.append(int(live[0]))
+                    continue
                 cur = c.execute(
                     "INSERT INTO codings(segment_id, code_id, coder, created, span_start, "
                     "span_end, quote, memo, source) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -77,23 +85,62 @@ class CodingTables(EventLog):
                     ),
                 )
                 ids.append(int(cur.lastrowid))
-            self._log(c, coder, action, {"codings": ids})
-        return ids
+                added.append(ids[-1])
+            if added:
+                self._log(c, coder, action, {"codings": added})
+        return ids, added
+
+    def _live_coding_id(
+        self, c: sqlite3.Connection, segment_id: int, code_id: str, coder: str
+    ) -> int:
+        row = c.execute(
+            "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ? "
+            "AND removed = 0",
+            (segment_id, code_id, coder),
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
+        return int(row[0])
+
+    def remove_coding(
+        self, segment_id: int, code_id: str, coder: str, action: str = "uncode"
+    ) -> int:
+        """Remove the coder's live coding of a segment with a code (an undoable event)."""
+        with self.transaction() as c:
+            coding_id = self._live_coding_id(c, segment_id, code_id, coder)
+            c.execute("UPDATE codings SET removed = 1 WHERE id = ?", (coding_id,))
+            self._log(c, coder, action, {"codings": [coding_id]})
+        return coding_id
 
     def set_removed(self, coding_ids: Sequence[int], coder: str, action: str) -> None:
         with self.transaction() as c:
             c.executemany("UPDATE codings SET removed = 1 WHERE id = ?", [(i,) for i in coding_ids])
             self._log(c, coder, action, {"codings": list(coding_ids)})
 
+    def change_coding(
+        self, segment_id: int, code_id: str, coder: str, action: str, **fields: Any
+    ) -> None:
+        """Change fields (starred, memo) of the coder's live coding; logged unless unchanged."""
+        with self.transaction() as c:
+            coding_id = self._live_coding_id(c, segment_id, code_id, coder)
+            self._update_fields(c, coding_id, coder, action, fields)
+
     def update_coding(self, coding_id: int, coder: str, action: str, **fields: Any) -> None:
-        row = self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        with self.transaction() as c:
+            self._update_fields(c, coding_id, coder, action, fields)
+
+    def _update_fields(
+        self, c: sqlite3.Connection, coding_id: int, coder: str, action: str, fields: dict
+    ) -> None:
+        row = c.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
         if row is None:
             raise ProjectError(f"unknown coding id {coding_id}")
         before = {k: row[k] for k in fields}
+        if before == fields:
+            return
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self.transaction() as c:
-            c.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*fields.values(), coding_id))
-            self._log(c, coder, action, {"coding": coding_id, "before": before, "after": fields})
+        c.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*fields.values(), coding_id))
+        self._log(c, coder, action, {"coding": coding_id, "before": before, "after": fields})
 
     def codings_rows(
         self,
@@ -249,6 +296,7 @@ class CodingTables(EventLog):
         """Re-point every coding of code `source` to `target` (merge / delete-with-remap)."""
         with self.transaction() as c:
             moved = []
+            merged = []
             for row in c.execute(
                 "SELECT id, segment_id, coder, removed FROM codings WHERE code_id = ?", (source,)
             ).fetchall():
@@ -261,7 +309,9 @@ class CodingTables(EventLog):
                     ).fetchone()
                 )
                 if clash:
+                    # Two live codings would say the same thing: keep one, and say so.
                     c.execute("UPDATE codings SET removed = 1 WHERE id = ?", (row["id"],))
+                    merged.append(row["id"])
                 c.execute("UPDATE codings SET code_id = ? WHERE id = ?", (target, row["id"]))
                 moved.append(row["id"])
             c.execute(
@@ -269,7 +319,11 @@ class CodingTables(EventLog):
                 (target, source),
             )
             self._log(
-                c, actor, action, {"from": source, "to": target, "codings": moved}, state=CLEARED
+                c,
+                actor,
+                action,
+                {"from": source, "to": target, "codings": moved, "merged": merged},
+                state=CLEARED,
             )
         return len(moved)
 
@@ -341,82 +395,3 @@ class CodingTables(EventLog):
             (r[0], r[1])
             for r in self.conn.execute("SELECT transcript_id, coder FROM transcript_done")
         }
-
-    def undo(self, coder: str, session: str | None = None) -> Event | None:
-        """Reverse the coder's latest action that is still done; None when nothing to undo.
-        With `session`, only an action that session made (else ProjectError, nothing changes)."""
-        with self.transaction() as c:
-            row = c.execute(
-                "SELECT * FROM events WHERE coder = ? AND state = ? ORDER BY id DESC LIMIT 1",
-                (coder, DONE),
-            ).fetchone()
-            if row is None:
-                return None
-            _check_session(row, session, "undo")
-            self._apply(c, row["action"], json.loads(row["payload"]), reverse=True)
-            c.execute("UPDATE events SET state = ? WHERE id = ?", (UNDONE, row["id"]))
-            c.execute(
-                "INSERT INTO events(time, coder, action, payload, state) VALUES (?,?,?,?,?)",
-                (now(), coder, "undo", json.dumps({"event": row["id"]}), CLEARED),
-            )
-        return Event(
-            row["id"], row["time"], coder, row["action"], json.loads(row["payload"]), UNDONE
-        )
-
-    def redo(self, coder: str, session: str | None = None) -> Event | None:
-        """Re-apply the action the coder undid most recently (with `session`: if it made it)."""
-        with self.transaction() as c:
-            row = c.execute(
-                "SELECT e.* FROM events e WHERE e.coder = ? AND e.state = ? ORDER BY "
-                "(SELECT MAX(u.id) FROM events u WHERE u.action = 'undo' AND u.coder = e.coder "
-                "AND json_extract(u.payload, '$.event') = e.id) DESC LIMIT 1",
-                (coder, UNDONE),
-            ).fetchone()
-            if row is None:
-                return None
-            _check_session(row, session, "redo")
-            self._apply(c, row["action"], json.loads(row["payload"]), reverse=False)
-            c.execute("UPDATE events SET state = ? WHERE id = ?", (DONE, row["id"]))
-            c.execute(
-                "INSERT INTO events(time, coder, action, payload, state) VALUES (?,?,?,?,?)",
-                (now(), coder, "redo", json.dumps({"event": row["id"]}), CLEARED),
-            )
-        return Event(row["id"], row["time"], coder, row["action"], json.loads(row["payload"]), DONE)
-
-    def _apply(self, c: sqlite3.Connection, action: str, payload: dict, reverse: bool) -> None:
-        if action in ("code", "import"):
-            removed = 1 if reverse else 0
-            c.executemany(
-                "UPDATE codings SET removed = ? WHERE id = ?",
-                [(removed, i) for i in payload["codings"]],
-            )
-        elif action == "uncode":
-            removed = 0 if reverse else 1
-            c.executemany(
-                "UPDATE codings SET removed = ? WHERE id = ?",
-                [(removed, i) for i in payload["codings"]],
-            )
-        elif action in ("star", "coding-memo", "span"):
-            values = payload["before"] if reverse else payload["after"]
-            sets = ", ".join(f"{k} = ?" for k in values)
-            c.execute(
-                f"UPDATE codings SET {sets} WHERE id = ?", (*values.values(), payload["coding"])
-            )
-        elif action == "memo":
-            text = payload["before"] if reverse else payload["after"]
-            self._write_memo(c, payload["kind"], payload["target"], payload["coder"], text)
-        elif action == "adjudicate":
-            # consensus codings the decision added go, the ones it removed come back
-            c.executemany(
-                "UPDATE codings SET removed = ? WHERE id = ?",
-                [(1 if reverse else 0, i) for i in payload["codings"]],
-            )
-            c.executemany(
-                "UPDATE codings SET removed = ? WHERE id = ?",
-                [(0 if reverse else 1, i) for i in payload["removed"]],
-            )
-        elif action in ("review", "unreview"):
-            reviewed = (action == "review") != reverse
-            self._write_reviews(c, payload["segments"], payload["coder"], reviewed)
-        else:  # pragma: no cover - guarded by the states written in _log
-            raise ProjectError(f"cannot undo '{action}'")

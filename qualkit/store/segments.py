@@ -145,8 +145,16 @@ class SegmentTables(EventLog):
             )
         return referenced
 
-    def write_ingest(self, plan: IngestPlan) -> None:
-        """Apply a fully validated ingest in ONE transaction: all of it or none of it."""
+    def write_ingest(self, plan: IngestPlan) -> list[dict[str, Any]]:
+        """Apply a fully validated ingest in ONE transaction: all of it or none of it.
+
+        Returns the codings merged into a live coding that says the same (see the event)."""
+        # Every change to a coding is named in the ingest's event.
+        moved: list[int] = []
+        merged: list[dict[str, Any]] = []
+        unchanged_people = plan.participants is None or plan.participants == self.participants()
+        if unchanged_people and not (plan.transcripts or plan.remapped_turns or plan.missing):
+            return merged  # nothing to write: an unchanged folder changes nothing
         with self.transaction() as c:
             if plan.participants is not None:
                 c.execute("DELETE FROM participants")
@@ -232,7 +240,7 @@ class SegmentTables(EventLog):
                     ],
                 )
                 for old_id, new_id in t.moved.items():
-                    self._move_references(c, old_id, new_id)
+                    self._move_references(c, old_id, new_id, moved, merged)
                 for seg_id in t.orphaned:
                     c.execute(
                         "UPDATE segments SET orphaned = 1, turn = NULL, position = NULL "
@@ -249,7 +257,7 @@ class SegmentTables(EventLog):
                     )
             for tid in plan.missing:
                 c.execute("UPDATE transcripts SET missing = 1 WHERE id = ?", (tid,))
-            if plan.transcripts or plan.missing:
+            if plan.transcripts or plan.missing or moved:
                 self._log(
                     c,
                     "system",
@@ -258,16 +266,37 @@ class SegmentTables(EventLog):
                         "transcripts": [t.id for t in plan.transcripts],
                         "missing": plan.missing,
                         "orphaned": sum(len(t.orphaned) for t in plan.transcripts),
+                        # Codings whose text moved to another segment, those merged into
+                        # a live coding saying the same there, and quotes re-found.
+                        "codings_moved": moved,
+                        "codings_merged": merged,
+                        "codings_respanned": sorted(
+                            cid for t in plan.transcripts for cid in t.respanned
+                        ),
                     },
                     state=CLEARED,
                 )
+        return merged
 
-    def _move_references(self, c: sqlite3.Connection, old_id: int, new_id: int) -> None:
-        """Point codings and memos of a segment whose text now lies in another segment there."""
+    def _move_references(
+        self,
+        c: sqlite3.Connection,
+        old_id: int,
+        new_id: int,
+        moved: list[int],
+        merged: list[dict[str, Any]],
+    ) -> None:
+        """Point codings and memos of a segment whose text now lies in another segment there.
+
+        A live coding that the new segment already has (same code, same coder) is merged into
+        it: marked removed and recorded in `merged`, so the change is in the ingest's event.
+        """
         for row in c.execute(
-            "SELECT id, code_id, coder FROM codings WHERE segment_id = ? AND removed = 0",
-            (old_id,),
+            "SELECT id, code_id, coder, removed FROM codings WHERE segment_id = ?", (old_id,)
         ).fetchall():
+            moved.append(int(row["id"]))
+            if row["removed"]:
+                continue
             clash = c.execute(
                 "SELECT id FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ? "
                 "AND removed = 0",
@@ -275,6 +304,15 @@ class SegmentTables(EventLog):
             ).fetchone()
             if clash:
                 c.execute("UPDATE codings SET removed = 1 WHERE id = ?", (row["id"],))
+                merged.append(
+                    {
+                        "coding": int(row["id"]),
+                        "into": int(clash["id"]),
+                        "segment": new_id,
+                        "code": row["code_id"],
+                        "coder": row["coder"],
+                    }
+                )
         c.execute("UPDATE codings SET segment_id = ? WHERE segment_id = ?", (new_id, old_id))
         c.execute(
             "UPDATE OR IGNORE memos SET target = ? WHERE kind = 'segment' AND target = ?",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from qualkit.store.adjudication import AdjudicationTables
 from qualkit.store.cache import CacheTables
-from qualkit.store.codings import CodingTables
+from qualkit.store.history import HistoryTables
 from qualkit.store.merge import MergeTables
 from qualkit.store.segments import SegmentTables
 
 
-class SQLiteStore(SegmentTables, CodingTables, AdjudicationTables, MergeTables, CacheTables):
+class SQLiteStore(SegmentTables, HistoryTables, AdjudicationTables, MergeTables, CacheTables):
     """One project's SQLite database (``.qualkit/project.db``)."""

@@ -323,6 +323,11 @@ def _split_front_matter(
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from qualkit.yaml_guard import ALIAS_PROBLEM, first_alias_line
+
+    alias = first_alias_line(block)
+    if alias is not None:
+        raise _error(path, f"invalid front matter: {ALIAS_PROBLEM}", source_line(alias))
     try:
         data = YAML(typ="safe", pure=True).load(block)
     except YAMLError as exc:
@@ -415,6 +420,9 @@ def _docx_blocks(data: bytes, path: Path | str) -> list[tuple[int, str]]:
     """(block number, text) for each paragraph and table row, in document order."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _error(path, "not a Word .docx file (not a zip archive); save it again as .docx")
+    from qualkit.transcripts.docx_guard import check_docx_size
+
+    check_docx_size(data, path, _error)
     import docx  # imported here: python-docx is slow to import and most studies use .txt
     from docx.table import Table
 

@@ -211,7 +211,12 @@ class CodingActions:
 
     def _undo_redo(self, redo: bool) -> None:
         fn = self.project.redo if redo else self.project.undo
-        event = self.guard(lambda: fn(self.coder))
+        stepped: list[Any] = []
+        # A step that is no longer possible is reported by attempt (it says why) and leaves
+        # the history, so the next key press goes further back.
+        if not self.attempt(lambda: stepped.append(fn(self.coder))):
+            return
+        event = stepped[0]
         word = "Redo" if redo else "Undo"
         if event is None:
             self.notify(f"Nothing to {word.lower()}.", timeout=2)
