@@ -114,7 +114,8 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
     transcripts = report.transcripts
     write = MergeWrite()
     coders: list[str] = []
-    seen_keys = ours.store.merged_event_keys()
+    # Events already here: merged before, or shared history (both copies started as one).
+    seen_keys = ours.store.merged_event_keys() | {_key(e) for e in ours.events()}
     for coder in theirs.coders():
         their_rows = [
             r for r in theirs.coding_rows(coder) if r.segment_id in segments and r.code in codes

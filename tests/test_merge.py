@@ -67,6 +67,19 @@ def test_merge_twice_brings_in_everything_once(tmp_path: Path) -> None:
         assert any(e.action == "code" and e.coder == "ben" for e in p.events("ben"))
 
 
+def test_merging_an_identical_copy_adds_nothing(tmp_path: Path) -> None:
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        merge_project(p, theirs)
+    twin = tmp_path / "twin"
+    shutil.copytree(ours, twin)
+    with Project.open(ours) as p:
+        events = len(p.events())
+        report = merge_project(p, twin)
+        assert sum(report.added.values()) == 0 and report.backup is None
+        assert len(p.events()) == events
+
+
 def test_conflicts_are_reported_not_guessed(tmp_path: Path) -> None:
     ours, theirs = diverged_copies(tmp_path)
     book = theirs / "codebook.yaml"
