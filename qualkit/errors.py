@@ -6,7 +6,23 @@ class QualkitError(Exception):
 
 
 class TranscriptError(QualkitError):
-    """A transcript file cannot be read or understood; the message names the file and line."""
+    """A transcript file cannot be read or understood; the message names the file and line.
+
+    The parts are kept apart, so a caller can name the file its own way (ingest names it from
+    the project root) without taking the message apart again.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.line = line
+
+    def located(self, where: str) -> "TranscriptError":
+        """The same error, its file named as `where`."""
+        if self.reason is None:
+            return TranscriptError(f"{where}: {self}")
+        at = f"{where}: line {self.line}: " if self.line is not None else f"{where}: "
+        return TranscriptError(at + self.reason, reason=self.reason, line=self.line)
 
 
 class CodebookError(QualkitError):
@@ -15,3 +31,7 @@ class CodebookError(QualkitError):
 
 class ProjectError(QualkitError):
     """The project folder, its database or a requested id is not usable."""
+
+
+class ReportError(QualkitError):
+    """An export cannot be made as asked (layer, attribute, template, pseudonyms.yaml...)."""

@@ -11,20 +11,21 @@ p.codings()          # pandas DataFrame
 
 from __future__ import annotations
 
-import json
 import os
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
 from qualkit.settings import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
-from qualkit.store import Event, Store
+from qualkit.store import CodingRow, Event, SegmentCoding, SegmentRow, SQLiteStore, Store
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
+    from qualkit.reports.trim import TrimmedQuote
 
 STATE_DIR = ".qualkit"
 DB_FILE = "project.db"
@@ -63,7 +64,7 @@ class Project:
         settings_path = root / SETTINGS_FILE
         if not settings_path.exists():
             settings_path.write_text(SETTINGS_TEMPLATE, encoding="utf-8")
-        store = Store(root / STATE_DIR / DB_FILE, create=True)
+        store = SQLiteStore(root / STATE_DIR / DB_FILE, create=True)
         return cls(root, store, load_settings(root))
 
     @classmethod
@@ -83,7 +84,7 @@ class Project:
                     "run 'qualkit init'"
                 )
         settings = load_settings(root)
-        return cls(root, Store(db, create=True), settings)
+        return cls(root, SQLiteStore(db, create=True), settings)
 
     def close(self) -> None:
         self.store.close()
@@ -184,7 +185,7 @@ class Project:
         """Delete a code; its codings move to `remap_to`, so none is lost."""
         book = self.codebook
         book.get(code_id)
-        used = [r for r in self.store.codings_rows(include_removed=True) if r["code"] == code_id]
+        used = [r for r in self.store.codings_rows(include_removed=True) if r.code == code_id]
         if used and remap_to is None:
             raise CodebookError(
                 f"code '{code_id}' has {len(used)} coding(s): choose a code to move them to"
@@ -209,23 +210,22 @@ class Project:
         return report
 
     def transcript_ids(self) -> list[str]:
-        return [r["id"] for r in self.store.transcript_rows()]
+        return [r.id for r in self.store.transcript_rows()]
 
     def transcripts(self) -> pd.DataFrame:
         import pandas as pd
 
-        rows = []
-        for r in self.store.transcript_rows():
-            rows.append(
-                {
-                    "transcript": r["id"],
-                    "file": r["file"],
-                    "kind": r["kind"],
-                    "date": r["date"],
-                    "missing": bool(r["missing"]),
-                    "metadata": json.loads(r["metadata"]),
-                }
-            )
+        rows = [
+            {
+                "transcript": r.id,
+                "file": r.file,
+                "kind": r.kind,
+                "date": r.date,
+                "missing": r.missing,
+                "metadata": r.metadata,
+            }
+            for r in self.store.transcript_rows()
+        ]
         return pd.DataFrame(
             rows, columns=["transcript", "file", "kind", "date", "missing", "metadata"]
         )
@@ -253,14 +253,12 @@ class Project:
         people = self.store.participants()
         rows = []
         for r in self.store.segment_rows(transcript):
-            if r["is_interviewer"] and not include_interviewer:
+            if r.is_interviewer and not include_interviewer:
                 continue
-            if r["orphaned"] and not include_orphaned:
+            if r.orphaned and not include_orphaned:
                 continue
-            row = dict(r)
-            row["is_interviewer"] = bool(row["is_interviewer"])
-            row["orphaned"] = bool(row["orphaned"])
-            row["attributes"] = people.get(row["participant"] or "", {})
+            row = asdict(r)
+            row["attributes"] = people.get(r.participant or "", {})
             rows.append(row)
         columns = [
             "segment_id",
@@ -283,8 +281,8 @@ class Project:
         row = self.store.segment_row(int(segment_id))
         if row is None:
             raise ProjectError(f"unknown segment id {segment_id}")
-        data = dict(row)
-        data["attributes"] = self.store.participants().get(data["participant"] or "", {})
+        data = asdict(row)
+        data["attributes"] = self.store.participants().get(row.participant or "", {})
         return data
 
     # -- coding ------------------------------------------------------------------------------
@@ -297,11 +295,11 @@ class Project:
             raise ProjectError("'system' is reserved; choose another coder name")
         return coder
 
-    def _codable_segment(self, segment_id: int) -> Any:
+    def _codable_segment(self, segment_id: int) -> SegmentRow:
         row = self.store.segment_row(int(segment_id))
         if row is None:
             raise ProjectError(f"unknown segment id {segment_id}")
-        if row["orphaned"]:
+        if row.orphaned:
             raise ProjectError(f"segment {segment_id} is orphaned (its text left the transcript)")
         return row
 
@@ -324,7 +322,7 @@ class Project:
         self.codebook.get(code_id)
         existing = self.store.active_coding(int(segment_id), code_id, coder)
         if existing is not None:
-            return int(existing["id"])
+            return existing.id
         coding: dict[str, Any] = {
             "segment_id": int(segment_id),
             "code_id": code_id,
@@ -333,11 +331,11 @@ class Project:
         }
         if span is not None:
             start, end = span
-            if not (0 <= start < end <= len(row["text"])):
+            if not (0 <= start < end <= len(row.text)):
                 raise ProjectError(
-                    f"span {start}-{end} lies outside segment {segment_id} (0-{len(row['text'])})"
+                    f"span {start}-{end} lies outside segment {segment_id} (0-{len(row.text)})"
                 )
-            coding.update(span_start=start, span_end=end, quote=row["text"][start:end])
+            coding.update(span_start=start, span_end=end, quote=row.text[start:end])
         return self.store.add_codings([coding], coder)[0]
 
     def uncode(self, segment_id: int, code_id: str, coder: str) -> None:
@@ -346,7 +344,7 @@ class Project:
         existing = self.store.active_coding(int(segment_id), code_id, coder)
         if existing is None:
             raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        self.store.set_removed([int(existing["id"])], coder, "uncode")
+        self.store.set_removed([existing.id], coder, "uncode")
 
     def star(self, segment_id: int, code_id: str, coder: str, starred: bool = True) -> None:
         """Mark (or unmark) a coding as an illustrative quote for its code."""
@@ -354,28 +352,106 @@ class Project:
         existing = self.store.active_coding(int(segment_id), code_id, coder)
         if existing is None:
             raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        if bool(existing["starred"]) != starred:
-            self.store.update_coding(int(existing["id"]), coder, "star", starred=int(starred))
+        if existing.starred != starred:
+            self.store.update_coding(existing.id, coder, "star", starred=int(starred))
 
     def set_coding_memo(self, segment_id: int, code_id: str, coder: str, memo: str) -> None:
         coder = self._check_coder(coder)
         existing = self.store.active_coding(int(segment_id), code_id, coder)
         if existing is None:
             raise ProjectError(f"segment {segment_id} has no code '{code_id}' by {coder}")
-        self.store.update_coding(int(existing["id"]), coder, "coding-memo", memo=memo or None)
+        self.store.update_coding(existing.id, coder, "coding-memo", memo=memo or None)
+
+    def trim_quote(
+        self, segment_id: int, code_id: str, coder: str, span: tuple[int, int] | None
+    ) -> TrimmedQuote:
+        """Keep only ``span`` (offsets into the segment text) as the coding's quote; None
+        restores the whole segment. Undoable; exports mark the cut with /.../."""
+        from qualkit.reports.trim import trim_quote
+
+        return trim_quote(self, segment_id, code_id, self._check_coder(coder), span)
+
+    def trimmed_quote(self, segment_id: int, code_id: str, coder: str) -> TrimmedQuote:
+        """The quote exports print for this coding: its trimmed span, or the whole segment."""
+        from qualkit.reports.trim import trimmed_quote
+
+        return trimmed_quote(self, segment_id, code_id, self._check_coder(coder))
 
     def undo(self, coder: str) -> Event | None:
-        return self.store.undo(self._check_coder(coder))
+        """Reverse the coder's latest undoable action; the event names the segments it changed."""
+        event = self.store.undo(self._check_coder(coder))
+        return None if event is None else self._with_segments(event)
 
     def redo(self, coder: str) -> Event | None:
-        return self.store.redo(self._check_coder(coder))
+        event = self.store.redo(self._check_coder(coder))
+        return None if event is None else self._with_segments(event)
+
+    def events(self, coder: str | None = None, limit: int | None = None) -> list[Event]:
+        """The audit log, newest first, each event naming the segments it changed."""
+        return [self._with_segments(e) for e in self.store.events(coder, limit)]
+
+    def _with_segments(self, event: Event) -> Event:
+        # Undo semantics live here: which segments an action touched, read from its payload.
+        payload = event.payload or {}
+        segments = {int(s) for s in payload.get("segments") or []}
+        coding_ids = list(payload.get("codings") or [])
+        if "coding" in payload:
+            coding_ids.append(payload["coding"])
+        for coding_id in coding_ids:
+            coding = self.store.coding(int(coding_id))
+            if coding is not None:
+                segments.add(coding.segment_id)
+        if payload.get("kind") == "segment" and str(payload.get("target", "")).isdigit():
+            segments.add(int(payload["target"]))
+        return replace(event, segments=frozenset(segments))
 
     def codes_of(self, segment_id: int, coder: str | None = None) -> list[str]:
         return [
-            r["code"]
+            r.code
             for r in self.store.segment_codings(int(segment_id))
-            if coder is None or r["coder"] == coder
+            if coder is None or r.coder == coder
         ]
+
+    def segment_codings(self, segment_id: int, coder: str | None = None) -> list[SegmentCoding]:
+        """Live codings on one segment, oldest first: all coders' or one coder's."""
+        return [
+            r
+            for r in self.store.segment_codings(int(segment_id))
+            if coder is None or r.coder == coder
+        ]
+
+    def coding_rows(
+        self, coder: str | None = None, transcript: str | None = None
+    ) -> list[CodingRow]:
+        """Live codings as typed rows (`codings()` is the same as a DataFrame)."""
+        return self.store.codings_rows(coder, transcript=transcript)
+
+    def visible_layer(self, coder: str | None, blind: bool | None = None) -> str | None:
+        """Whose codings `coder` may see: only their own when the project codes blind."""
+        return visible_layer(coder, self.settings.blind if blind is None else blind)
+
+    def code_usage(self, coder: str | None = None) -> dict[str, int]:
+        """Live codings per code id: every coder's, or one coder's."""
+        return self.store.code_usage(coder)
+
+    def segment_rows(self, transcript: str | None = None) -> list[SegmentRow]:
+        """Segments as typed rows in transcript order, orphaned ones last (`segments()` is the
+        DataFrame view, without interviewer and orphaned rows by default)."""
+        return self.store.segment_rows(transcript)
+
+    def segment_row(self, segment_id: int) -> SegmentRow:
+        row = self.store.segment_row(int(segment_id))
+        if row is None:
+            raise ProjectError(f"unknown segment id {segment_id}")
+        return row
+
+    def participant_attributes(self) -> dict[str, dict[str, Any]]:
+        """Participant id -> its attributes from participants.csv (file order)."""
+        return self.store.participants()
+
+    def transcript_participants(self) -> dict[str, list[str]]:
+        """Transcript id -> the participants who speak in it (in order of first turn)."""
+        return self.store.transcript_participants()
 
     def codings(
         self,
@@ -404,7 +480,7 @@ class Project:
             "orphaned",
             "text",
         ]
-        rows = [dict(r) for r in self.store.codings_rows(coder, include_removed, transcript)]
+        rows = [asdict(r) for r in self.store.codings_rows(coder, include_removed, transcript)]
         frame = pd.DataFrame(rows, columns=columns)
         for flag in ("starred", "removed", "orphaned"):
             frame[flag] = frame[flag].astype(bool)
@@ -415,7 +491,8 @@ class Project:
 
     def import_codings(self, path: Path, coder: str) -> int:
         """CSV with `segment_id,code` (optional `memo`): all rows valid, or nothing is stored."""
-        from qualkit.ingest.plan import decode_table, read_codings_csv
+        from qualkit.exchange.codings_csv import read_codings_csv
+        from qualkit.ingest.participants import decode_table
 
         coder = self._check_coder(coder)
         shown = str(path)
@@ -425,13 +502,13 @@ class Project:
             raise ProjectError(f"{shown}: cannot read: {exc.strerror}") from None
         rows = read_codings_csv(decode_table(data, shown), shown, data)
         book = self.codebook
-        known = {int(r["segment_id"]): r for r in self.store.segment_rows()}
+        known = {r.segment_id: r for r in self.store.segment_rows()}
         planned: list[dict[str, Any]] = []
         seen: set[tuple[int, str]] = set()
         for line, segment_id, code_id, memo in rows:
             if segment_id not in known:
                 raise ProjectError(f"{shown}: line {line}: unknown segment_id {segment_id}")
-            if known[segment_id]["orphaned"]:
+            if known[segment_id].orphaned:
                 raise ProjectError(f"{shown}: line {line}: segment {segment_id} is orphaned")
             if code_id not in book:
                 raise ProjectError(
@@ -454,61 +531,29 @@ class Project:
         return len(planned)
 
     def export_codings(self, path: Path, coder: str | None = None) -> int:
-        """Long format: one row per coding with transcript, participant, attributes, code."""
-        frame = self.codings_long(coder)
-        # A UTF-8 byte-order mark makes Excel read accents and curly quotes right; pandas,
-        # R's readr and SPSS all accept it.
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-        return len(frame)
+        """Long format: one row per coding with transcript, participant, attributes, code,
+        the quote and memos; pseudonymised with pseudonyms.yaml."""
+        from qualkit.reports.codings import write_codings_csv
+
+        return write_codings_csv(self, Path(path), coder)
 
     def codings_long(self, coder: str | None = None) -> pd.DataFrame:
-        import pandas as pd
+        """One row per coding with its participant's attributes: the codings CSV's layout."""
+        from qualkit.exchange.codings_csv import codings_long
 
-        frame = self.codings(coder)
-        people = self.store.participants()
-        attribute_names = sorted({k for attrs in people.values() for k in attrs})
-        book = self.codebook
-        records = []
-        for r in frame.itertuples(index=False):
-            attrs = people.get(r.participant or "", {})
-            known = r.code in book
-            records.append(
-                {
-                    "transcript": r.transcript,
-                    "segment_id": r.segment_id,
-                    "speaker": r.speaker,
-                    "participant": r.participant,
-                    **{name: attrs.get(name, "") for name in attribute_names},
-                    "code": r.code,
-                    "code_name": book.get(r.code).name if known else "",
-                    "theme": book.theme_of(r.code) if known else "",
-                    "coder": r.coder,
-                    "starred": r.starred,
-                    "memo": r.memo or "",
-                    "quote": r.quote or "",
-                    "text": r.text,
-                    "orphaned": r.orphaned,
-                    "created": r.created,
-                }
-            )
-        columns = [
-            "transcript",
-            "segment_id",
-            "speaker",
-            "participant",
-            *attribute_names,
-            "code",
-            "code_name",
-            "theme",
-            "coder",
-            "starred",
-            "memo",
-            "quote",
-            "text",
-            "orphaned",
-            "created",
-        ]
-        return pd.DataFrame(records, columns=columns)
+        return codings_long(self, coder)
+
+    def matrix(
+        self,
+        by: str | list[str] = "group",
+        measure: str = "participants",
+        layer: str | None = None,
+        level: str = "code",
+    ) -> pd.DataFrame:
+        """Codes × participant attribute values (see qualkit.reports.matrix.build_matrix)."""
+        from qualkit.reports.matrix import build_matrix
+
+        return build_matrix(self, by=by, measure=measure, layer=layer, level=level)
 
     # -- memos, done marks, progress ---------------------------------------------------------
 
@@ -531,7 +576,7 @@ class Project:
         import pandas as pd
 
         return pd.DataFrame(
-            [dict(r) for r in self.store.memo_rows()],
+            [asdict(r) for r in self.store.memo_rows()],
             columns=["kind", "target", "coder", "text", "updated"],
         )
 
@@ -557,10 +602,10 @@ class Project:
 
         units: dict[str, int] = {}
         for r in self.store.segment_rows():
-            if not r["is_interviewer"] and not r["orphaned"]:
-                units[r["transcript"]] = units.get(r["transcript"], 0) + 1
+            if r.coding_unit:
+                units[r.transcript] = units.get(r.transcript, 0) + 1
         coded = self.store.coded_unit_counts()
-        seen = self.store.reviewed_unit_counts()
+        seen = self.store.coded_or_reviewed_counts()
         done = self.store.done_marks()
         coders = [coder] if coder else sorted({c for _, c in seen} | {c for _, c in done})
         rows = []
@@ -574,12 +619,20 @@ class Project:
                         "coder": name,
                         "segments": n,
                         "coded": coded.get((tid, name), 0),
-                        "reviewed": k,
+                        "coded_or_reviewed": k,
                         "percent": round(100 * k / n, 1) if n else 0.0,
                         "done": (tid, name) in done,
                     }
                 )
-        columns = ["transcript", "coder", "segments", "coded", "reviewed", "percent", "done"]
+        columns = [
+            "transcript",
+            "coder",
+            "segments",
+            "coded",
+            "coded_or_reviewed",
+            "percent",
+            "done",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     # -- the coder remembered for this project (per machine: .qualkit is local) --------------
@@ -591,6 +644,13 @@ class Project:
     def remember_coder(self, coder: str) -> None:
         self.store.set_meta("coder", self._check_coder(coder))
 
+    def remembered(self, key: str) -> str | None:
+        """A value remembered for this project on this machine (e.g. the workbench grouping)."""
+        return self.store.get_meta(key)
+
+    def remember(self, key: str, value: str) -> None:
+        self.store.set_meta(key, value)
+
     # -- status and backups ------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
@@ -601,28 +661,24 @@ class Project:
                 bucket = attributes.setdefault(name, {})
                 bucket[value or "(blank)"] = bucket.get(value or "(blank)", 0) + 1
         segments = self.store.segment_rows()
-        units = [r for r in segments if not r["is_interviewer"] and not r["orphaned"]]
-        orphans = [r for r in segments if r["orphaned"]]
+        units = [r for r in segments if r.coding_unit]
+        orphans = [r for r in segments if r.orphaned]
         codings = self.store.codings_rows()
         per_coder: dict[str, int] = {}
         for r in codings:
-            per_coder[r["coder"]] = per_coder.get(r["coder"], 0) + 1
+            per_coder[r.coder] = per_coder.get(r.coder, 0) + 1
         transcripts = self.store.transcript_rows()
         return {
             "project": str(self.root),
             "transcripts": len(transcripts),
-            "missing_transcripts": [r["file"] for r in transcripts if r["missing"]],
+            "missing_transcripts": [r.file for r in transcripts if r.missing],
             "participants": len(people),
             "participants_by_attribute": attributes,
             "segments": len(units),
-            "interviewer_segments": sum(1 for r in segments if r["is_interviewer"]),
+            "interviewer_segments": sum(1 for r in segments if r.is_interviewer),
             "codings_by_coder": per_coder,
             "orphaned_segments": [
-                {
-                    "segment_id": r["segment_id"],
-                    "transcript": r["transcript"],
-                    "text": r["text"][:80],
-                }
+                {"segment_id": r.segment_id, "transcript": r.transcript, "text": r.text[:80]}
                 for r in orphans
             ],
             "progress": self.progress().to_dict(orient="records"),
@@ -641,6 +697,12 @@ class Project:
         if latest is not None and time.time() - latest.stat().st_mtime < 24 * 3600:
             return None
         return self.store.backup(reason="daily", keep=keep)
+
+
+def visible_layer(coder: str | None, blind: bool) -> str | None:
+    """Blind coding: a coder sees (and suggestions learn from) only their own layer. None means
+    every coder's codings."""
+    return coder if blind and coder else None
 
 
 def _filesystem_type(path: Path) -> str | None:

@@ -3,9 +3,11 @@
 ```yaml
 segmentation: sentences     # or: turn (exactly one segment per speaker turn)
 max_words: 150              # in 'sentences' mode, a longer turn is split at sentence ends
-interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
+interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher,
+                     Interviewer 1, Interviewer 2]
 blind: false                # true: a coder does not see other coders' codings in the TUI
 embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
+quote_attribution: "({group})"   # how exported quotes are attributed, from participant attributes
 ```
 """
 
@@ -42,6 +44,8 @@ class Settings:
     interviewer_labels: list[str] = field(default_factory=lambda: list(DEFAULT_INTERVIEWER_LABELS))
     blind: bool = False
     embedding_model: str | None = None
+    # A str.format pattern over participant attributes, e.g. "({group}, {service})".
+    quote_attribution: str = "({group})"
 
     def is_interviewer_label(self, label: str) -> bool:
         folded = label.strip().casefold()
@@ -92,6 +96,8 @@ def load_settings(root: Path) -> Settings:
         raise ProjectError(f"{path}: interviewer_labels must be a list of labels")
     if not isinstance(settings.blind, bool):
         raise ProjectError(f"{path}: blind must be true or false")
+    if not isinstance(settings.quote_attribution, str):
+        raise ProjectError(f'{path}: quote_attribution must be text, e.g. "({{group}})"')
     return settings
 
 
@@ -100,7 +106,9 @@ SETTINGS_TEMPLATE = """\
 segmentation: sentences   # 'turn' = exactly one coding unit per speaker turn
 max_words: 150            # longer turns are split at sentence boundaries (sentences mode)
 # Speaker labels treated as the interviewer (kept as context, not coding units):
-interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher]
+interviewer_labels: [{labels}]
 blind: false              # true: coders do not see each other's codings in the workbench
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
-"""
+# How exported quotes are attributed, from participants.csv columns:
+quote_attribution: "({group})"   # e.g. "({group}, {service})"
+""".replace("{labels}", ", ".join(DEFAULT_INTERVIEWER_LABELS))

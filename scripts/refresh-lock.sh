@@ -12,7 +12,8 @@ python3 -m venv "$venv"
     echo "# Every package the README's install commands put into a fresh virtual environment, pinned"
     echo "# (Linux, CPU PyTorch, Python 3.11). Used as a pip constraints file: pip install -c requirements-lock.txt"
     echo "# Refresh with: bash scripts/refresh-lock.sh"
-    "$venv/bin/pip" freeze --exclude-editable | grep -v '^qualkit[= ]' | sort -f
+    # "+cpu" dropped: ==2.13.0 matches the CPU build here and the same release elsewhere
+    "$venv/bin/pip" freeze --exclude-editable | grep -v '^qualkit[= ]' | sed 's/+cpu$//' | sort -f
 } > requirements-lock.txt
 rm -rf "$(dirname "$venv")"
 echo "wrote requirements-lock.txt ($(grep -vc '^#' requirements-lock.txt) pins)"

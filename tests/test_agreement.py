@@ -415,15 +415,9 @@ def test_adopt_consensus(project: Project) -> None:
 
 
 def cli_app() -> typer.Typer:
-    from qualkit.cli_agreement import register
+    from qualkit.cli.app import app
+    from qualkit.cli.main import main  # noqa: F401  (importing it registers every command)
 
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:  # a group, so commands keep their names
-        pass
-
-    register(app)
     return app
 
 
@@ -495,9 +489,6 @@ def test_cli_subprocess(project: Project, tmp_path: Path) -> None:
             timeout=120,
         )
 
-    help_ = qualkit("--help")
-    if "agreement" not in help_.stdout:
-        pytest.skip("qualkit.cli does not register the agreement commands yet")
     ok = qualkit("agreement", "--coders", "ana,ben", "--json", "--project", str(tmp_path))
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["rows"][1]["code"] == "referral"

@@ -88,7 +88,18 @@ def test_code_undo_export_roundtrip(project: Path, tmp_path: Path) -> None:
     sid = str(segments(project)[0]["segment_id"])
     run("code", sid, "referral", "--coder", "ana", "--project", str(project))
     out = tmp_path / "codings.csv"
-    run("export", "codings", "--coder", "ana", "-o", str(out), "--project", str(project))
+    # the speaker labels (Maya, ...) are names: exports refuse them unless allowed
+    run(
+        "export",
+        "codings",
+        "--coder",
+        "ana",
+        "-o",
+        str(out),
+        "--allow-names",
+        "--project",
+        str(project),
+    )
     assert "referral" in out.read_text()
     assert "undid code" in run("undo", "--coder", "ana", "--project", str(project)).stdout
     status = run("status", "--project", str(project)).stdout

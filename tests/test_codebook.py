@@ -550,7 +550,8 @@ def test_to_dataframe(demo: Path) -> None:
     assert (row["parent"], row["theme"], row["depth"]) == ("relationships", "relationships", 1)
 
 
-def test_500_codes_load_fast(tmp_path: Path) -> None:
+def test_500_codes_load_with_their_hierarchy(tmp_path: Path) -> None:
+    # How fast this loads is measured in bench/, never asserted here (no wall-clock asserts).
     lines = ["# big codebook", "codes:"]
     for i in range(100):
         lines += [
@@ -568,12 +569,9 @@ def test_500_codes_load_fast(tmp_path: Path) -> None:
                 '          - "quote one"',
             ]
     path = write(tmp_path, "\n".join(lines) + "\n")
-    best = min(_timed(lambda: Codebook.load(path)) for _ in range(3))
-    assert len(Codebook.load(path)) == 500
-    assert best < 0.1, f"loading 500 codes took {best:.3f}s"
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    book = Codebook.load(path)
+    assert len(book) == 500
+    assert [c.id for c in book.roots()] == [f"theme-{i}" for i in range(100)]
+    assert book.get("theme-99").children == [f"c-99-{j}" for j in range(4)]
+    assert book.get("c-42-3").name == "Code 42 3"  # the trailing comment is not the name
+    assert book.theme_of("c-42-3") == "theme-42"

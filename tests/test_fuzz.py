@@ -13,7 +13,8 @@ from projects import CODEBOOK, INTERVIEW_1, PARTICIPANTS, REPO
 
 from qualkit.codebook import Codebook
 from qualkit.errors import QualkitError
-from qualkit.ingest.plan import read_codings_csv, read_participants
+from qualkit.exchange.codings_csv import read_codings_csv
+from qualkit.ingest.participants import read_participants
 from qualkit.transcripts import read_transcript
 
 FIXTURES = REPO / "tests" / "fixtures" / "transcripts"

@@ -25,8 +25,22 @@ CORE_MODULES = [
     "qualkit.assist.evaluate",
     "qualkit.agreement.stats",
     "qualkit.agreement.tables",
+    "qualkit.reports",
+    "qualkit.reports.exports",
+    "qualkit.reports.docx",
+    "qualkit.reports.xlsx",
 ]
-HEAVY = ["textual", "torch", "sentence_transformers", "bertopic", "spacy", "umap", "docx"]
+HEAVY = [
+    "textual",
+    "torch",
+    "sentence_transformers",
+    "bertopic",
+    "spacy",
+    "umap",
+    "docx",
+    "openpyxl",
+    "jinja2",
+]
 
 
 def test_core_never_imports_textual_or_heavy_libraries_at_import_time() -> None:

@@ -333,7 +333,7 @@ def test_reviewed_segments_count_towards_progress(project: Project, tmp_path: Pa
     project.code(seg_id(project, "closer to her"), "bonding", "ana")
     project.mark_reviewed(nothing, "ana")
     row = project.progress("ana").set_index("transcript").loc["p1"]
-    assert (row.coded, row.reviewed, row.segments, row.percent) == (1, 2, 3, 66.7)
+    assert (row.coded, row.coded_or_reviewed, row.segments, row.percent) == (1, 2, 3, 66.7)
     assert project.reviewed("ana") == {nothing}
     project.undo("ana")
     assert project.reviewed("ana") == set()
@@ -346,7 +346,7 @@ def test_reviewed_segments_count_towards_progress(project: Project, tmp_path: Pa
     (tmp_path / "transcripts" / "p1.txt").write_text(edited, encoding="utf-8")
     project.ingest()
     assert project.reviewed("ana") == set()
-    assert project.progress("ana").set_index("transcript").loc["p1", "reviewed"] == 1
+    assert project.progress("ana").set_index("transcript").loc["p1", "coded_or_reviewed"] == 1
 
 
 def test_a_changed_transcript_id_is_refused(project: Project, tmp_path: Path) -> None:
@@ -367,3 +367,13 @@ def test_a_folder_of_transcripts_gets_a_codebook_when_first_needed(tmp_path: Pat
         code_id = p.add_code("Parking", actor="ana")
         p.code(int(p.segments().segment_id.iloc[0]), code_id, "ana")
     assert "Parking" in (tmp_path / "codebook.yaml").read_text()
+
+
+def test_a_project_made_with_init_behaves_like_one_made_without(tmp_path: Path) -> None:
+    """`qualkit init` writes qualkit.yaml; its values must be the defaults, not a subset."""
+    from qualkit.settings import Settings, load_settings
+
+    made = Project.init(tmp_path / "made")
+    made.close()
+    assert (tmp_path / "made" / "qualkit.yaml").exists()
+    assert load_settings(tmp_path / "made") == Settings()

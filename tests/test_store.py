@@ -11,12 +11,12 @@ from projects import write_tiny_project
 from qualkit import store as store_module
 from qualkit.errors import ProjectError
 from qualkit.project import Project
-from qualkit.store import Store
+from qualkit.store import SQLiteStore
 from qualkit.store import schema as schema_module
 
 
 def test_connection_policy(tmp_path: Path) -> None:
-    s = Store(tmp_path / "p.db", create=True)
+    s = SQLiteStore(tmp_path / "p.db", create=True)
     pragma = {
         name: s.conn.execute(f"PRAGMA {name}").fetchone()[0]
         for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
@@ -62,7 +62,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con.execute("PRAGMA user_version = 99")
     con.close()
     with pytest.raises(ProjectError, match="newer qualkit"):
-        Store(tmp_path / "p.db")
+        SQLiteStore(tmp_path / "p.db")
 
 
 def test_audit_log_records_who_did_what(tmp_path: Path) -> None:

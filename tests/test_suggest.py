@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 
 from qualkit.assist.embed import HashingEmbedder
-from qualkit.assist.suggest import (
-    Suggester,
-    Suggestion,
-    acceptance_report,
-    record_feedback,
-    suggestion_log,
-)
+from qualkit.assist.feedback import acceptance_report, record_feedback, suggestion_log
+from qualkit.assist.suggest import Suggester, Suggestion
 from qualkit.project import Project
 
 # A small fictional study (written for these tests).
@@ -141,18 +136,27 @@ def test_exemplars_shift_weight_and_give_reasons(hashed):
     p, emb = hashed
     a = seg_id(p, "GP referred me")
     b = seg_id(p, "health visitor gave me the leaflet")
+    before = Suggester(p, embedder=emb)
+    every = len(before.space.labels)
+
+    def referral(s: Suggester, sid: int) -> Suggestion:
+        return next(x for x in s.suggest([sid], top_k=every)[0] if x.code_id == "referral")
+
+    unseen = referral(before, b)
+    assert unseen.because["exemplars"] == 0 and "nearest" not in unseen.because
     p.code(a, "referral", "ana")
     p.code(b, "referral", "ana")
     s = Suggester(p, embedder=emb)
-    assert s.counts[s.space.index["referral"]] > 0
+    assert s.counts[s.space.index["referral"]] == 2
+    learned = referral(s, b)
+    # Two examples move weight from the codebook to them: n / (n + kappa).
+    assert learned.because["weight_exemplars"] == round(2 / (2 + s.cfg.kappa), 3)
+    # b is scored leave-one-out: its reason is the other coded segment, never itself.
+    assert learned.because["nearest"]["segment_id"] == a
+    assert learned.score != unseen.score
     out = s.suggest([a, b], top_k=3)
     assert len(out) == 2 and all(len(x) == 3 for x in out)
-    assert all(isinstance(x, Suggestion) for x in out[0])
-    ref = [x for x in out[0] if x.code_id == "referral"]
-    if ref:  # the reason is another coded segment, never the segment itself
-        assert ref[0].because["nearest"]["segment_id"] == b
-    d = out[0][0].to_dict()
-    assert set(d) == {"code", "score", "because"}
+    assert set(out[0][0].to_dict()) == {"code", "score", "because"}
     # the coder's uncoded segments exclude what they coded
     assert a not in s.uncoded_segments("ana")
 
@@ -170,17 +174,22 @@ def test_feedback_is_recorded_and_reported(hashed):
     assert rep.loc["referral", "rejected"] == 1
 
 
-def test_suggest_is_vectorised_and_fast(tmp_path):
+def test_suggest_in_chunks_answers_as_one_segment_at_a_time(tmp_path):
     p = Project.open(write_ai_project(tmp_path, copies=5))
     s = Suggester(p, embedder=HashingEmbedder())
     ids = s.table.frame["segment_id"].astype(int).tolist()
     for sid in ids[:6]:
         p.code(sid, "waiting", "ana")
     s.refresh()
-    out = s.suggest(ids, top_k=2)
-    assert len(out) == len(ids)
-    scores = np.array([[x.score for x in row] for row in out])
-    assert (scores[:, 0] >= scores[:, 1]).all()
+    # One matrix product per chunk (chunks of 7 here) gives the answers one call per segment
+    # would: exemplars among them are still scored leave-one-out.
+    together = s.suggest(ids, top_k=2, chunk=7)
+    alone = [s.suggest([sid], top_k=2)[0] for sid in ids]
+    assert len(together) == len(ids)
+    for x, y in zip(together, alone, strict=True):
+        assert [c.code_id for c in x] == [c.code_id for c in y]
+        assert np.allclose([c.score for c in x], [c.score for c in y], atol=1e-5)
+    p.close()
 
 
 def test_suggester_for_one_transcript_answers_as_the_full_one(tmp_path):

@@ -429,3 +429,46 @@ def test_pdpilot_turn_counts_match_reference() -> None:
         assert [speech(parsed, t) for t in parsed.turns] == [row["text"] for row in reference]
     assert counted == expected
     assert sum(counted.values()) == 826
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty-01.txt", b"", "empty transcript"),
+        ("scan.txt", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj", "binary file: this is a PDF file"),
+        ("nul.txt", "Ana: hi".encode("utf-32-be"), "binary file"),
+    ],
+)
+def test_ingest_names_a_bad_file_once(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    """`error: transcripts/x.txt: reason`, not `transcripts/x.txt: transcripts/x.txt: reason`."""
+    from qualkit.project import Project
+
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / name).write_bytes(data)
+    with Project.open(tmp_path, create=True) as p, pytest.raises(TranscriptError) as caught:
+        p.ingest()
+    message = str(caught.value)
+    assert message.startswith(f"transcripts/{name}: {reason}"), message
+    assert message.count(name) == 1, message
+
+
+def test_an_opening_quote_bracket_or_dash_starts_the_next_sentence() -> None:
+    from qualkit.ingest.segmentation import split_turns
+
+    text = (
+        "We talked about it from the learners' perspective. 'If I disclose a problem, will "
+        "they help?' She said no. (And then she left.) I asked again. — It was late."
+    )
+    # max_words=1: every sentence is its own segment
+    spans = split_turns(text, [(0, len(text))], max_words=1, mode="sentences")[0]
+    pieces = [text[s.start : s.end] for s in spans]
+    assert pieces == [
+        "We talked about it from the learners' perspective.",
+        "'If I disclose a problem, will they help?'",
+        "She said no.",
+        "(And then she left.)",
+        "I asked again.",
+        "— It was late.",
+    ]
+    # nothing lost or reordered: the pieces are the text, minus the spaces between them
+    assert " ".join(pieces) == text

@@ -5,7 +5,6 @@ The app asks for a coder name once, then opens the coding screen (coding_screen.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from qualkit.tui.widgets.dialogs import CoderNameScreen, HelpScreen
 from textual.app import App
 
 from qualkit.errors import QualkitError
+from qualkit.project import Project
 
 
 class QualkitApp(App):
@@ -28,7 +28,7 @@ class QualkitApp(App):
 
     def __init__(
         self,
-        project: Any,
+        project: Project,
         coder: str | None = None,
         suggestions: bool = True,
         keymap: dict[str, str] | None = None,
@@ -64,7 +64,7 @@ class QualkitApp(App):
             return
         try:
             self.project.remember_coder(name)
-        except (QualkitError, sqlite3.Error) as exc:
+        except QualkitError as exc:
             self.notify(problem_text(exc), severity="error")
         self.coder = name
         self._start(name)
@@ -87,14 +87,12 @@ class QualkitApp(App):
 
 def run_app(project_path: Path, coder: str | None) -> None:
     """Open the workbench; a problem opening the project is one line and exit status 1."""
-    from qualkit.project import Project
-
     try:
         project = Project.open(project_path)
         keymap = load_keymap(project.root)
         if coder:
             project.remember_coder(coder)
-    except (QualkitError, sqlite3.Error) as exc:
+    except QualkitError as exc:
         print(f"error: {problem_text(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
     for warning in project.storage_warnings():

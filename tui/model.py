@@ -36,6 +36,7 @@ class SegmentItem:
     text: str
     chips: list[Chip] = field(default_factory=list)
     reviewed: bool = False  # this coder marked it: nothing to code here
+    coding_unit: bool = True  # the core's rule: interviewer turns are context, not units
 
     def codes_by(self, coder: str) -> list[str]:
         return [c.code for c in self.chips if c.coder == coder]
@@ -50,12 +51,12 @@ class TranscriptEntry:
     transcript: str
     group: str
     segments: int
-    coded: int  # units this coder coded or marked reviewed
+    coded_or_reviewed: int  # units this coder coded or marked reviewed
     done: bool
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.coded / self.segments if self.segments else 0.0
+        return 100.0 * self.coded_or_reviewed / self.segments if self.segments else 0.0
 
 
 def group_attribute(people: dict[str, dict[str, Any]]) -> str | None:
@@ -82,14 +83,13 @@ def transcript_entries(
 ) -> list[TranscriptEntry]:
     """Transcripts with this coder's progress, grouped by a participant attribute (by default
     `group`, `role` or `service`, whichever the participants have)."""
-    people = project.store.participants()
+    people = project.participant_attributes()
     if attribute not in attribute_names(people):
         attribute = group_attribute(people)
     progress = {row.transcript: row for row in project.progress(coder).itertuples(index=False)}
-    speakers = project.store.transcript_participants()
+    speakers = project.transcript_participants()
     entries = []
-    for row in project.store.transcript_rows():
-        tid = row["id"]
+    for tid in project.transcript_ids():
         pids = [p for p in speakers.get(tid, []) if p in people]
         values = sorted({str(people[p].get(attribute) or "") for p in pids if attribute} - {""})
         prog = progress.get(tid)
@@ -98,7 +98,7 @@ def transcript_entries(
                 transcript=tid,
                 group=" / ".join(values) if values else UNGROUPED,
                 segments=int(prog.segments) if prog is not None else 0,
-                coded=int(prog.reviewed) if prog is not None else 0,
+                coded_or_reviewed=int(prog.coded_or_reviewed) if prog is not None else 0,
                 done=bool(prog.done) if prog is not None else False,
             )
         )
@@ -110,37 +110,38 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
     """The transcript's live segments in order, with the codings this coder may see."""
     items: list[SegmentItem] = []
     by_id: dict[int, SegmentItem] = {}
-    reviewed = project.store.reviewed_segments(coder, transcript)
-    for r in project.store.segment_rows(transcript):
-        if r["orphaned"]:
+    reviewed = project.reviewed(coder, transcript)
+    for r in project.segment_rows(transcript):
+        if r.orphaned:
             continue
         item = SegmentItem(
-            segment_id=int(r["segment_id"]),
-            speaker=r["speaker"] or "",
-            participant=r["participant"],
-            is_interviewer=bool(r["is_interviewer"]),
-            text=r["text"],
-            reviewed=int(r["segment_id"]) in reviewed,
+            segment_id=r.segment_id,
+            speaker=r.speaker or "",
+            participant=r.participant,
+            is_interviewer=r.is_interviewer,
+            text=r.text,
+            reviewed=r.segment_id in reviewed,
+            coding_unit=r.coding_unit,
         )
         items.append(item)
         by_id[item.segment_id] = item
-    for c in project.store.codings_rows(coder if blind else None, transcript=transcript):
-        item = by_id.get(int(c["segment_id"]))
+    layer = project.visible_layer(coder, blind)
+    for c in project.coding_rows(layer, transcript=transcript):
+        item = by_id.get(c.segment_id)
         if item is not None:
-            item.chips.append(Chip(c["code"], c["coder"], bool(c["starred"]), c["memo"]))
+            item.chips.append(Chip(c.code, c.coder, c.starred, c.memo))
     return items
 
 
 def segment_chips(project: Project, segment_id: int, coder: str, blind: bool) -> list[Chip]:
+    layer = project.visible_layer(coder, blind)
     return [
-        Chip(r["code"], r["coder"], bool(r["starred"]), r["memo"])
-        for r in project.store.segment_codings(segment_id)
-        if not blind or r["coder"] == coder
+        Chip(r.code, r.coder, r.starred, r.memo) for r in project.segment_codings(segment_id, layer)
     ]
 
 
 def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Counter]:
     """(codings by this coder per code, codings by everyone per code)."""
-    mine = Counter(project.store.code_usage(coder))
-    everyone = mine if blind else Counter(project.store.code_usage())
+    mine = Counter(project.code_usage(coder))
+    everyone = Counter(project.code_usage(project.visible_layer(coder, blind)))
     return mine, everyone

@@ -128,7 +128,8 @@ def compute_topics(
 ) -> list[dict]:
     """Topics over the project's segments via qualkit.assist.topics, as plain dicts.
 
-    Each dict: label (str), size (int), segment_ids (list[int]), words (list[str]).
+    Each dict: label (str), size (int), segment_ids (list[int]), terms (list[str]), groups,
+    nearest_code and similarity.
     """
     try:
         from qualkit.assist.topics import compute_topics as core_compute_topics
@@ -165,6 +166,5 @@ def _topic_dict(topic: Any) -> dict:
         "label": label,
         "size": int(data.get("size") or len(ids)),
         "segment_ids": ids,
-        "words": words,
         "terms": words,
     }

@@ -18,7 +18,8 @@ import numpy as np
 
 from qualkit.assist.context import neighbour_priors
 from qualkit.assist.embed import Embedder, Progress
-from qualkit.assist.suggest import LEVELS, RidgeModel, SuggestConfig, Suggester, blend
+from qualkit.assist.scoring import RidgeModel, SuggestConfig, blend
+from qualkit.assist.suggest import LEVELS, Suggester
 from qualkit.errors import ProjectError
 
 

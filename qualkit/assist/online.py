@@ -20,7 +20,8 @@ import numpy as np
 from qualkit.assist.context import neighbour_prior, recency_scores
 from qualkit.assist.embed import Embedder, Progress
 from qualkit.assist.floor import has_evidence
-from qualkit.assist.suggest import LEVELS, SuggestConfig, Suggester, blend
+from qualkit.assist.scoring import SuggestConfig, blend
+from qualkit.assist.suggest import LEVELS, Suggester
 from qualkit.errors import ProjectError
 
 KS = (1, 3, 5)
@@ -132,7 +133,9 @@ def evaluate_online(
 
     # hundreds of tiny solves: BLAS threads only fight over the cores (20x slower on 2 cores)
     with threadpool_limits(1):
-        return _evaluate_online(project, coder, level, embedder, cfg, suggester, progress, step_progress)
+        return _evaluate_online(
+            project, coder, level, embedder, cfg, suggester, progress, step_progress
+        )
 
 
 def _evaluate_online(

@@ -28,20 +28,11 @@ from qualkit.assist.embed import (
     embedder_for,
     normalise_rows,
 )
-from qualkit.assist.suggest import CodebookEvidence, snippet
+from qualkit.assist.evidence import CodebookEvidence, snippet
+from qualkit.assist.stopwords import SPOKEN_STOP_WORDS
 from qualkit.errors import ProjectError, QualkitError
 
 LAST_TOPICS = "topics-last.json"
-# Spoken-language fillers and apostrophe-less contractions, on top of sklearn's English list.
-SPOKEN_STOP_WORDS = (
-    "yeah yes okay ok um uh erm mm hmm like just really know think thing things lot lots "
-    "sort kind bit actually basically im ive id youre theyre thats dont didnt doesnt isnt "
-    "cant wont wasnt arent couldnt wouldnt shouldnt lets gonna wanna got get thank thanks "
-    # what is left of contractions once the apostrophe splits a word (didn't -> didn, t)
-    "didn doesn don isn aren wasn weren couldn wouldn shouldn hasn haven hadn ve ll "
-    # transcribers' marks: [laughs], [inaudible], [crosstalk]
-    "laughs laughing laughter inaudible crosstalk pause sighs coughs unclear"
-).split()
 
 
 class TopicsError(QualkitError):
@@ -70,6 +61,21 @@ def _last_topics_path(project: Any) -> Path:
     return Path(project.root) / ".qualkit" / LAST_TOPICS
 
 
+def term_vectorizer(n_docs: int) -> Any:
+    """The CountVectorizer that picks each topic's terms: words of any script, no stop words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    stop = sorted(set(ENGLISH_STOP_WORDS) | set(SPOKEN_STOP_WORDS))
+    return CountVectorizer(
+        stop_words=stop,
+        min_df=2 if n_docs >= 50 else 1,
+        ngram_range=(1, 1),
+        # letters of any script (crèche, Zoë), two or more:
+        # "she's" gives the stop word "she", not "shes"
+        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+    )
+
+
 def cluster(
     emb: np.ndarray,
     docs: list[str],
@@ -86,7 +92,6 @@ def cluster(
         raise TopicsError(f"too few segments for topics ({n}; need at least 10)")
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
     from umap import UMAP
 
     mts = min_topic_size or int(min(40, max(5, round(math.sqrt(n) / 2))))
@@ -105,15 +110,7 @@ def cluster(
         cluster_selection_method="leaf",
         prediction_data=False,
     )
-    stop = sorted(set(ENGLISH_STOP_WORDS) | set(SPOKEN_STOP_WORDS))
-    vectorizer = CountVectorizer(
-        stop_words=stop,
-        min_df=2 if n >= 50 else 1,
-        ngram_range=(1, 1),
-        # letters of any script (crèche, Zoë), two or more:
-        # "she's" gives the stop word "she", not "shes"
-        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
-    )
+    vectorizer = term_vectorizer(n)
     info: dict[str, Any] = {"min_topic_size": mts, "seed": seed}
 
     def fit(cluster_model) -> tuple[Any, np.ndarray]:

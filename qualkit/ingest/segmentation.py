@@ -13,6 +13,10 @@ from functools import lru_cache
 from typing import Any
 
 _WORD = re.compile(r"\S+")
+# Marks that open what follows: a quotation, a bracket, a dash. After a space at the end of a
+# sentence they belong to the next sentence ("... perspective. 'If I ..." is not "... '").
+_OPENING_TAIL = re.compile(r"\s+([\"'“‘«(\[{—–-]+)$")
+_ONLY_OPENING = re.compile(r"^[\"'“‘«(\[{—–-]+$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,38 @@ def _sentencizer() -> Any:
     return nlp
 
 
+def sentence_spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans (offsets into `text`) stripped of spaces, with opening marks moved on.
+
+    The sentencizer leaves an opening quote, bracket or dash at the end of the sentence before
+    it; a quote bank would then show a dangling mark. Such marks start the next sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    carry: int | None = None  # where marks cut from the previous sentence begin
+    for start, end in sentences:
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        s_start, s_end = start + lead, start + len(chunk.rstrip())
+        if s_start >= s_end:
+            continue
+        if carry is not None:
+            s_start, carry = carry, None
+        if _ONLY_OPENING.match(text[s_start:s_end]):
+            carry = s_start
+            continue
+        tail = _OPENING_TAIL.search(text, s_start, s_end)
+        if tail and tail.start() > s_start:
+            carry = tail.start(1)
+            s_end = s_start + len(text[s_start : tail.start()].rstrip())
+        spans.append((s_start, s_end))
+    if carry is not None:  # marks at the very end stay with the last sentence
+        if spans:
+            spans[-1] = (spans[-1][0], len(text.rstrip()))
+        else:
+            spans.append((carry, len(text.rstrip())))
+    return spans
+
+
 def split_turns(
     text: str, turns: list[tuple[int, int]], max_words: int, mode: str
 ) -> list[list[Span]]:
@@ -62,14 +98,10 @@ def split_turns(
         chunk_start: int | None = None
         chunk_end = 0
         chunk_words = 0
-        for sent in doc.sents:
-            stripped = sent.text.strip()
-            if not stripped:
-                continue
-            words = word_count(stripped)
-            lead = len(sent.text) - len(sent.text.lstrip())
-            s_start = base + sent.start_char + lead
-            s_end = s_start + len(stripped)
+        sentences = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        for start, end in sentence_spans(doc.text, sentences):
+            words = word_count(doc.text[start:end])
+            s_start, s_end = base + start, base + end
             if chunk_start is not None and chunk_words + words > max_words:
                 spans.append(Span(chunk_start, chunk_end))
                 chunk_start, chunk_words = None, 0

@@ -1,7 +1,9 @@
-"""The project database (SQLite). All SQL in qualkit lives in this package, so that a
-server-backed store can replace it later.
+"""The project database. All SQL in qualkit lives in this package, so that a server-backed
+store can replace SQLite later.
 
-One class, :class:`Store`, assembled from table groups that each keep one concern:
+:class:`Store` is the protocol the rest of qualkit relies on: it hands out typed rows
+(``rows``) and raises qualkit errors, never driver rows or driver errors. :class:`SQLiteStore`
+implements it from table groups that each keep one concern:
 
 - ``base``: connection policy, transactions, migrations, backups, meta values
 - ``schema``: the schema per version
@@ -14,16 +16,20 @@ One class, :class:`Store`, assembled from table groups that each keep one concer
 from __future__ import annotations
 
 from qualkit.store.base import BACKUPS_KEPT, BUSY_TIMEOUT_MS, now
-from qualkit.store.cache import CacheTables
-from qualkit.store.codings import CodingTables
-from qualkit.store.events import CLEARED, DONE, UNDONE, Event
-from qualkit.store.schema import MIGRATIONS, SCHEMA_VERSION
-from qualkit.store.segments import (
-    IngestPlan,
-    PlannedSegment,
-    PlannedTranscript,
-    SegmentTables,
+from qualkit.store.events import CLEARED, DONE, UNDONE, Event, EventState
+from qualkit.store.protocol import Store
+from qualkit.store.rows import (
+    Coding,
+    CodingRow,
+    LayerCoding,
+    MemoRow,
+    SegmentCoding,
+    SegmentRow,
+    SuggestionFeedback,
+    TranscriptRow,
 )
+from qualkit.store.schema import MIGRATIONS, SCHEMA_VERSION
+from qualkit.store.sqlite import SQLiteStore
 
 __all__ = [
     "BACKUPS_KEPT",
@@ -33,14 +39,17 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "UNDONE",
+    "Coding",
+    "CodingRow",
     "Event",
-    "IngestPlan",
-    "PlannedSegment",
-    "PlannedTranscript",
+    "LayerCoding",
+    "EventState",
+    "MemoRow",
+    "SQLiteStore",
+    "SegmentCoding",
+    "SegmentRow",
     "Store",
+    "SuggestionFeedback",
+    "TranscriptRow",
     "now",
 ]
-
-
-class Store(SegmentTables, CodingTables, CacheTables):
-    """One project's SQLite database."""

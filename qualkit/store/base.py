@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.store import schema
@@ -31,6 +32,46 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def _as_qualkit_error(path: Path, exc: sqlite3.Error) -> ProjectError:
+    """A driver error as the one line a user sees; callers never handle sqlite3 errors."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return ProjectError(f"{path}: the database is locked by another program; try again")
+    return ProjectError(f"{path}: database error: {text}")
+
+
+class _Connection:
+    """The SQLite connection, raising qualkit errors instead of driver errors."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+        self._raw = False  # while the store opens, driver errors pass through
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, args)
+        except sqlite3.Error as exc:
+            if self._raw:
+                raise
+            raise _as_qualkit_error(self._path, exc) from None
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        try:
+            return self._conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise _as_qualkit_error(self._path, exc) from None
+
+    def backup(self, target: sqlite3.Connection) -> None:
+        try:
+            self._conn.backup(target)
+        except sqlite3.Error as exc:
+            raise _as_qualkit_error(self._path, exc) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class StoreBase:
     """An open project database; the table groups build on it."""
 
@@ -41,18 +82,22 @@ class StoreBase:
         if not self.path.exists() and not create:
             raise ProjectError(f"{self.path}: no project database (run 'qualkit init')")
         try:
-            self.conn = sqlite3.connect(
+            conn = sqlite3.connect(
                 self.path,
                 isolation_level=None,
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 check_same_thread=False,
             )
-            self.conn.row_factory = sqlite3.Row
+            conn.row_factory = sqlite3.Row
+            self.conn = _Connection(conn, self.path)
+            # Opening reports driver errors itself: "cannot open" says more than "error".
+            self.conn._raw = True
             self._configure()
             self._check_integrity()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{self.path}: cannot open the project database: {exc}") from None
+        self.conn._raw = False
 
     def _configure(self) -> None:
         c = self.conn
@@ -76,22 +121,15 @@ class StoreBase:
         self.conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[_Connection]:
         """One short write transaction; IMMEDIATE so a second writer waits instead of failing."""
         with self._lock:
             with self._immediate() as conn:
                 yield conn
 
     @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise ProjectError(
-                    f"{self.path}: the database is locked by another program; try again"
-                ) from None
-            raise
+    def _immediate(self) -> Iterator[_Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")  # a locked database: ProjectError, one line
         try:
             yield self.conn
         except BaseException:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
 import numpy as np
 
 from qualkit.store.base import StoreBase, chunks, now
+from qualkit.store.rows import SuggestionFeedback
 
 
 class CacheTables(StoreBase):
@@ -41,6 +41,19 @@ class CacheTables(StoreBase):
             "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
         ).fetchone()[0]
 
+    def embedding_coverage(self, hashes: Iterable[str]) -> dict[str, int]:
+        """Model id -> how many of ``hashes`` it has a cached vector for."""
+        counts: dict[str, int] = {}
+        for chunk in chunks(list(dict.fromkeys(hashes)), 900):
+            marks = ",".join("?" * len(chunk))
+            for model_id, n in self.conn.execute(
+                f"SELECT model_id, COUNT(*) FROM embeddings WHERE text_hash IN ({marks}) "
+                "GROUP BY model_id",
+                chunk,
+            ):
+                counts[model_id] = counts.get(model_id, 0) + n
+        return counts
+
     def record_suggestion(
         self,
         coder: str,
@@ -57,8 +70,11 @@ class CacheTables(StoreBase):
                 (now(), coder, segment_id, code_id, score, rank, int(accepted)),
             )
 
-    def suggestion_rows(self) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT time, coder, segment_id, code_id, score, rank, accepted "
-            "FROM suggestion_log ORDER BY id"
-        ).fetchall()
+    def suggestion_rows(self) -> list[SuggestionFeedback]:
+        return [
+            SuggestionFeedback(*r[:6], accepted=bool(r[6]))
+            for r in self.conn.execute(
+                "SELECT time, coder, segment_id, code_id, score, rank, accepted "
+                "FROM suggestion_log ORDER BY id"
+            )
+        ]

@@ -10,18 +10,38 @@ from typing import Any
 from qualkit.errors import ProjectError
 from qualkit.store.base import now
 from qualkit.store.events import CLEARED, DONE, UNDONE, Event, EventLog
+from qualkit.store.rows import Coding, CodingRow, LayerCoding, MemoRow, SegmentCoding
+
+
+def _coding(r: sqlite3.Row) -> Coding:
+    return Coding(
+        id=int(r["id"]),
+        segment_id=int(r["segment_id"]),
+        code_id=r["code_id"],
+        coder=r["coder"],
+        created=r["created"],
+        span_start=r["span_start"],
+        span_end=r["span_end"],
+        quote=r["quote"],
+        memo=r["memo"],
+        starred=bool(r["starred"]),
+        source=r["source"],
+        removed=bool(r["removed"]),
+    )
 
 
 class CodingTables(EventLog):
-    def active_coding(self, segment_id: int, code_id: str, coder: str) -> sqlite3.Row | None:
-        return self.conn.execute(
+    def active_coding(self, segment_id: int, code_id: str, coder: str) -> Coding | None:
+        row = self.conn.execute(
             "SELECT * FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ? "
             "AND removed = 0",
             (segment_id, code_id, coder),
         ).fetchone()
+        return None if row is None else _coding(row)
 
-    def coding(self, coding_id: int) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+    def coding(self, coding_id: int) -> Coding | None:
+        row = self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        return None if row is None else _coding(row)
 
     def add_codings(
         self, rows: Sequence[dict[str, Any]], coder: str, action: str = "code"
@@ -55,8 +75,9 @@ class CodingTables(EventLog):
             self._log(c, coder, action, {"codings": list(coding_ids)})
 
     def update_coding(self, coding_id: int, coder: str, action: str, **fields: Any) -> None:
-        row = self.coding(coding_id)
-        assert row is not None
+        row = self.conn.execute("SELECT * FROM codings WHERE id = ?", (coding_id,)).fetchone()
+        if row is None:
+            raise ProjectError(f"unknown coding id {coding_id}")
         before = {k: row[k] for k in fields}
         sets = ", ".join(f"{k} = ?" for k in fields)
         with self.transaction() as c:
@@ -68,7 +89,7 @@ class CodingTables(EventLog):
         coder: str | None = None,
         include_removed: bool = False,
         transcript: str | None = None,
-    ) -> list:
+    ) -> list[CodingRow]:
         sql = (
             "SELECT c.id AS coding_id, c.segment_id, s.transcript_id AS transcript, "
             "t.participant_id AS participant, t.speaker, c.code_id AS code, c.coder, c.created, "
@@ -86,14 +107,57 @@ class CodingTables(EventLog):
         if not include_removed:
             sql += "AND c.removed = 0 "
         sql += "ORDER BY s.transcript_id, s.position, c.id"
-        return self.conn.execute(sql, args).fetchall()
+        return [
+            CodingRow(
+                **{
+                    **dict(r),
+                    "starred": bool(r["starred"]),
+                    "removed": bool(r["removed"]),
+                    "orphaned": bool(r["orphaned"]),
+                }
+            )
+            for r in self.conn.execute(sql, args)
+        ]
 
-    def segment_codings(self, segment_id: int) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT id AS coding_id, code_id AS code, coder, starred, memo, quote FROM codings "
-            "WHERE segment_id = ? AND removed = 0 ORDER BY id",
-            (segment_id,),
-        ).fetchall()
+    def layer_codings(self, coder: str, with_text: bool = True) -> list[LayerCoding]:
+        """One coder's live codings with what exports need: the segment's place, words and
+        speaker, in transcript order (orphaned segments included, flagged). Without text,
+        the words columns (memo, quote, text) are NULL: counting needs none of them."""
+        memo, quote, text = ("c.memo", "c.quote", "s.text") if with_text else ("NULL",) * 3
+        rows = self.conn.execute(
+            "SELECT c.id AS coding_id, c.segment_id, c.code_id AS code, c.starred, "
+            f"{memo} AS memo, c.span_start, c.span_end, {quote} AS quote, "
+            f"s.transcript_id AS transcript, s.turn, s.position, {text} AS text, s.text_hash, "
+            "s.orphaned, "
+            "t.participant_id AS participant, t.speaker "
+            "FROM codings c JOIN segments s ON s.id = c.segment_id "
+            "LEFT JOIN turns t ON t.transcript_id = s.transcript_id AND t.idx = s.turn "
+            "WHERE c.coder = ? AND c.removed = 0 ORDER BY s.transcript_id, s.position, c.id",
+            (coder,),
+        )
+        return [
+            LayerCoding(
+                **{**dict(r), "starred": bool(r["starred"]), "orphaned": bool(r["orphaned"])}
+            )
+            for r in rows
+        ]
+
+    def set_coding_span(
+        self, coding_id: int, coder: str, span: tuple[int, int] | None, quote: str | None
+    ) -> None:
+        """Store (or clear) the trimmed quote of a coding as one undoable action."""
+        start, end = span if span is not None else (None, None)
+        self.update_coding(coding_id, coder, "span", span_start=start, span_end=end, quote=quote)
+
+    def segment_codings(self, segment_id: int) -> list[SegmentCoding]:
+        return [
+            SegmentCoding(r[0], r[1], r[2], bool(r[3]), r[4], r[5])
+            for r in self.conn.execute(
+                "SELECT id, code_id, coder, starred, memo, quote FROM codings "
+                "WHERE segment_id = ? AND removed = 0 ORDER BY id",
+                (segment_id,),
+            )
+        ]
 
     def code_usage(self, coder: str | None = None) -> dict[str, int]:
         """Live codings per code id (all coders, or one)."""
@@ -115,7 +179,7 @@ class CodingTables(EventLog):
             )
         }
 
-    def reviewed_unit_counts(self) -> dict[tuple[str, str], int]:
+    def coded_or_reviewed_counts(self) -> dict[tuple[str, str], int]:
         """(transcript, coder) -> live units coded or marked reviewed (nothing to code)."""
         return {
             (r[0], r[1]): r[2]
@@ -232,10 +296,13 @@ class CodingTables(EventLog):
             (kind, target, coder, text, now()),
         )
 
-    def memo_rows(self) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT kind, target, coder, text, updated FROM memos ORDER BY kind, target, coder"
-        ).fetchall()
+    def memo_rows(self) -> list[MemoRow]:
+        return [
+            MemoRow(*r)
+            for r in self.conn.execute(
+                "SELECT kind, target, coder, text, updated FROM memos ORDER BY kind, target, coder"
+            )
+        ]
 
     def set_done(self, transcript_id: str, coder: str, done: bool) -> None:
         with self.transaction() as c:

@@ -4,24 +4,43 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from qualkit.store.base import StoreBase, now
 
-# Event states: an action can be undone (0 -> 1) and redone (1 -> 0); a new action by the same
-# coder clears that coder's redo stack (1 -> 2). Actions that cannot be undone start at 2.
-DONE, UNDONE, CLEARED = 0, 1, 2
+
+class EventState(IntEnum):
+    """An action can be undone (DONE -> UNDONE) and redone (UNDONE -> DONE); a new action by
+    the same coder clears that coder's redo stack (UNDONE -> CLEARED). Actions that cannot be
+    undone start CLEARED."""
+
+    DONE = 0
+    UNDONE = 1
+    CLEARED = 2
+
+
+DONE, UNDONE, CLEARED = EventState.DONE, EventState.UNDONE, EventState.CLEARED
 
 
 @dataclass(frozen=True)
 class Event:
+    """One logged action. `segments` are the segments it changed (filled in by the project
+    façade from the payload, so no caller decodes payloads itself)."""
+
     id: int
     time: str
     coder: str
     action: str
     payload: dict[str, Any]
-    state: int
+    state: EventState
+    segments: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def undone(self) -> bool:
+        """True while the action stands undone (a redo can bring it back)."""
+        return self.state == UNDONE
 
 
 class EventLog(StoreBase):
@@ -55,6 +74,18 @@ class EventLog(StoreBase):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [
-            Event(r["id"], r["time"], r["coder"], r["action"], json.loads(r["payload"]), r["state"])
+            Event(
+                r["id"],
+                r["time"],
+                r["coder"],
+                r["action"],
+                json.loads(r["payload"]),
+                EventState(r["state"]),
+            )
             for r in self.conn.execute(sql, args)
         ]
+
+    def latest_event_time(self, coder: str) -> str | None:
+        """When the coder last changed anything (ISO time), or None."""
+        row = self.conn.execute("SELECT MAX(time) FROM events WHERE coder = ?", (coder,)).fetchone()
+        return row[0] if row else None

@@ -5,51 +5,41 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import ProjectError
 from qualkit.store.base import chunks, now
 from qualkit.store.events import CLEARED, EventLog
+from qualkit.store.rows import SegmentRow, TranscriptRow
+
+if TYPE_CHECKING:
+    from qualkit.ingest.planned import IngestPlan
 
 
-@dataclass
-class PlannedSegment:
-    turn: int
-    position: int
-    start: int
-    end: int
-    text: str
-    text_hash: str
+_SEGMENTS = (
+    "SELECT s.id AS segment_id, s.transcript_id AS transcript, s.turn, s.position, "
+    "t.speaker, t.participant_id AS participant, COALESCE(t.is_interviewer, 0) "
+    "AS is_interviewer, s.start, s.end, s.text, s.text_hash, s.orphaned "
+    "FROM segments s LEFT JOIN turns t "
+    "ON t.transcript_id = s.transcript_id AND t.idx = s.turn "
+)
 
 
-@dataclass
-class PlannedTranscript:
-    id: str
-    file: str
-    content_hash: str
-    ingest_key: str
-    kind: str
-    date: str | None
-    metadata: dict[str, Any]
-    text: str
-    # (idx, speaker, participant_id, is_interviewer, start, end, line, timestamp)
-    turns: list[tuple]
-    kept: dict[int, PlannedSegment]  # existing segment id -> its new place
-    added: list[PlannedSegment]
-    moved: dict[int, int]  # old segment id -> segment id that now holds its text
-    orphaned: list[int]
-    deleted: list[int]
-    respanned: dict[int, tuple[int | None, int | None]]
-
-
-@dataclass
-class IngestPlan:
-    participants: dict[str, dict[str, Any]] | None
-    transcripts: list[PlannedTranscript]
-    remapped_turns: dict[str, dict[int, tuple[str | None, bool]]]
-    missing: list[str]
-    ingest_key: str
+def _segment(r: sqlite3.Row) -> SegmentRow:
+    return SegmentRow(
+        segment_id=int(r["segment_id"]),
+        transcript=r["transcript"],
+        turn=r["turn"],
+        position=r["position"],
+        speaker=r["speaker"],
+        participant=r["participant"],
+        is_interviewer=bool(r["is_interviewer"]),
+        start=r["start"],
+        end=r["end"],
+        text=r["text"],
+        text_hash=r["text_hash"],
+        orphaned=bool(r["orphaned"]),
+    )
 
 
 class SegmentTables(EventLog):
@@ -57,11 +47,24 @@ class SegmentTables(EventLog):
         rows = self.conn.execute("SELECT id, attributes FROM participants ORDER BY id")
         return {r["id"]: json.loads(r["attributes"]) for r in rows}
 
-    def transcript_rows(self) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT id, file, content_hash, ingest_key, kind, date, metadata, missing, ingested_at "
-            "FROM transcripts ORDER BY id"
-        ).fetchall()
+    def transcript_rows(self) -> list[TranscriptRow]:
+        return [
+            TranscriptRow(
+                id=r["id"],
+                file=r["file"],
+                content_hash=r["content_hash"],
+                ingest_key=r["ingest_key"],
+                kind=r["kind"],
+                date=r["date"],
+                metadata=json.loads(r["metadata"]),
+                missing=bool(r["missing"]),
+                ingested_at=r["ingested_at"],
+            )
+            for r in self.conn.execute(
+                "SELECT id, file, content_hash, ingest_key, kind, date, metadata, missing, "
+                "ingested_at FROM transcripts ORDER BY id"
+            )
+        ]
 
     def transcript_text(self, transcript_id: str) -> str:
         row = self.conn.execute(
@@ -71,36 +74,22 @@ class SegmentTables(EventLog):
             raise ProjectError(f"unknown transcript '{transcript_id}'")
         return row[0]
 
-    def live_segments(self, transcript_id: str) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT id, turn, position, start, end, text, text_hash FROM segments "
-            "WHERE transcript_id = ? AND orphaned = 0 ORDER BY position",
-            (transcript_id,),
-        ).fetchall()
-
-    def segment_rows(self, transcript_id: str | None = None) -> list[sqlite3.Row]:
-        sql = (
-            "SELECT s.id AS segment_id, s.transcript_id AS transcript, s.turn, s.position, "
-            "t.speaker, t.participant_id AS participant, COALESCE(t.is_interviewer, 0) "
-            "AS is_interviewer, s.start, s.end, s.text, s.text_hash, s.orphaned "
-            "FROM segments s LEFT JOIN turns t "
-            "ON t.transcript_id = s.transcript_id AND t.idx = s.turn "
-        )
+    def segment_rows(self, transcript_id: str | None = None) -> list[SegmentRow]:
+        """Segments in transcript order, orphaned ones last."""
         if transcript_id is None:
-            sql += "ORDER BY s.transcript_id, s.orphaned, s.position, s.id"
-            return self.conn.execute(sql).fetchall()
-        sql += "WHERE s.transcript_id = ? ORDER BY s.orphaned, s.position, s.id"
-        return self.conn.execute(sql, (transcript_id,)).fetchall()
+            sql = _SEGMENTS + "ORDER BY s.transcript_id, s.orphaned, s.position, s.id"
+            return [_segment(r) for r in self.conn.execute(sql)]
+        sql = _SEGMENTS + "WHERE s.transcript_id = ? ORDER BY s.orphaned, s.position, s.id"
+        return [_segment(r) for r in self.conn.execute(sql, (transcript_id,))]
 
-    def segment_row(self, segment_id: int) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT s.id AS segment_id, s.transcript_id AS transcript, s.turn, s.position, "
-            "t.speaker, t.participant_id AS participant, COALESCE(t.is_interviewer, 0) "
-            "AS is_interviewer, s.start, s.end, s.text, s.text_hash, s.orphaned "
-            "FROM segments s LEFT JOIN turns t "
-            "ON t.transcript_id = s.transcript_id AND t.idx = s.turn WHERE s.id = ?",
-            (segment_id,),
-        ).fetchone()
+    def live_segments(self, transcript_id: str) -> list[SegmentRow]:
+        """The transcript's segments that are not orphaned, in order."""
+        sql = _SEGMENTS + "WHERE s.transcript_id = ? AND s.orphaned = 0 ORDER BY s.position"
+        return [_segment(r) for r in self.conn.execute(sql, (transcript_id,))]
+
+    def segment_row(self, segment_id: int) -> SegmentRow | None:
+        row = self.conn.execute(_SEGMENTS + "WHERE s.id = ?", (segment_id,)).fetchone()
+        return None if row is None else _segment(row)
 
     def transcript_participants(self) -> dict[str, list[str]]:
         """Transcript id -> the participants who speak in it (first turn order)."""
@@ -198,7 +187,20 @@ class SegmentTables(EventLog):
                 c.executemany(
                     "INSERT INTO turns(transcript_id, idx, speaker, participant_id, "
                     "is_interviewer, start, end, line, timestamp) VALUES (?,?,?,?,?,?,?,?,?)",
-                    [(t.id, *turn) for turn in t.turns],
+                    [
+                        (
+                            t.id,
+                            turn.idx,
+                            turn.speaker,
+                            turn.participant_id,
+                            int(turn.is_interviewer),
+                            turn.start,
+                            turn.end,
+                            turn.line,
+                            turn.timestamp,
+                        )
+                        for turn in t.turns
+                    ],
                 )
                 # Park live segments at negative positions so the new order can be written
                 # row by row without colliding.

@@ -5,7 +5,15 @@ from qualkit.transcripts.text import (
     ParsedTranscript,
     Turn,
     decode_bytes,
+    parse_transcript,
     read_transcript,
 )
 
-__all__ = ["SUPPORTED_SUFFIXES", "ParsedTranscript", "Turn", "decode_bytes", "read_transcript"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ParsedTranscript",
+    "Turn",
+    "decode_bytes",
+    "parse_transcript",
+    "read_transcript",
+]

@@ -49,8 +49,12 @@ class ParsedTranscript:
 # --------------------------------------------------------------------------- errors
 
 
-def _display(path: Path) -> str:
-    """The path as the user knows it: relative to cwd when possible, else the bare file name."""
+def _display(path: Path | str) -> str:
+    """The path as the user knows it: relative to cwd when possible, else the bare file name.
+
+    A str is a name the caller already chose (ingest names files from the project root)."""
+    if isinstance(path, str):
+        return path
     if not path.is_absolute():
         return str(path)
     try:
@@ -59,10 +63,10 @@ def _display(path: Path) -> str:
         return path.name
 
 
-def _error(path: Path, message: str, line: int | None = None) -> TranscriptError:
-    where = f"{_display(path)}: line {line}: " if line is not None else f"{_display(path)}: "
+def _error(path: Path | str, message: str, line: int | None = None) -> TranscriptError:
     # One line only: the CLI prints the message as is, and a YAML problem can span lines.
-    return TranscriptError(where + " ".join(message.split()))
+    reason = " ".join(message.split())
+    return TranscriptError(reason, reason=reason, line=line).located(_display(path))
 
 
 # --------------------------------------------------------------------------- decoding
@@ -111,13 +115,12 @@ def _sniff_utf16(data: bytes) -> str | None:
     return None
 
 
-def decode_bytes(data: bytes, path: Path) -> str:
+def decode_bytes(data: bytes, path: Path | str) -> str:
     """Decode a transcript's bytes: BOM / UTF-8 / UTF-16 / cp1252, newlines normalised to "\\n".
 
     Code points are kept exactly as they are (no NFC), so quotes match the source.
     Raises TranscriptError for binary files.
     """
-    path = Path(path)
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise _error(path, f"binary file: this is {what}, not a text transcript")
@@ -297,7 +300,7 @@ def _plain(value: Any) -> Any:
 
 
 def _split_front_matter(
-    text: str, path: Path, source_line: Callable[[int], int]
+    text: str, path: Path | str, source_line: Callable[[int], int]
 ) -> tuple[str, dict, int]:
     """(body, metadata, number of text lines the front matter took) for '---' ... '---'."""
     if not _FM_OPEN.match(text):
@@ -361,7 +364,7 @@ def _split_front_matter(
     return body, metadata, consumed
 
 
-def _parse_text(raw: str, path: Path) -> tuple[str, list[Turn], dict]:
+def _parse_text(raw: str, path: Path | str) -> tuple[str, list[Turn], dict]:
     body, metadata, consumed = _split_front_matter(raw, path, lambda i: i + 1)
     if not body.strip():
         raise _error(path, "empty transcript" + (" (only front matter)" if consumed else ""))
@@ -374,7 +377,7 @@ def _parse_text(raw: str, path: Path) -> tuple[str, list[Turn], dict]:
 # --------------------------------------------------------------------------- Word .docx
 
 
-def _docx_blocks(data: bytes, path: Path) -> list[tuple[int, str]]:
+def _docx_blocks(data: bytes, path: Path | str) -> list[tuple[int, str]]:
     """(block number, text) for each paragraph and table row, in document order."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _error(path, "not a Word .docx file (not a zip archive); save it again as .docx")
@@ -437,7 +440,7 @@ def _docx_row_text(row: Any) -> str:
     return "\t".join(cells)
 
 
-def _parse_docx(data: bytes, path: Path) -> tuple[str, list[Turn], dict]:
+def _parse_docx(data: bytes, path: Path | str) -> tuple[str, list[Turn], dict]:
     # Paragraphs joined with a blank line between, like a .txt transcript, so the same
     # parser applies; Turn.line is the paragraph (or table row) number, counting empty ones.
     parts: list[str] = []
@@ -500,7 +503,7 @@ def _blocks(text: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
-def _cues(text: str, path: Path, vtt: bool) -> list[_Cue]:
+def _cues(text: str, path: Path | str, vtt: bool) -> list[_Cue]:
     example = "00:00:01.000 --> 00:00:04.000" if vtt else "00:00:01,000 --> 00:00:04,000"
     blocks = _blocks(text)
     if vtt:
@@ -555,7 +558,7 @@ def _cue_pieces(cue: _Cue, vtt: bool) -> list[tuple[str | None, bool, str]]:
     return cleaned
 
 
-def _parse_subtitles(raw: str, path: Path, vtt: bool) -> tuple[str, list[Turn], dict]:
+def _parse_subtitles(raw: str, path: Path | str, vtt: bool) -> tuple[str, list[Turn], dict]:
     cues = _cues(raw, path, vtt)
     if not cues:
         raise _error(path, "empty transcript (no cues)")
@@ -613,42 +616,56 @@ def _parse_subtitles(raw: str, path: Path, vtt: bool) -> tuple[str, list[Turn], 
 
 
 def read_transcript(path: Path) -> ParsedTranscript:
-    """Parse one transcript file into normalised text and speaker turns.
+    """Read and parse one transcript file into normalised text and speaker turns.
 
     Raises TranscriptError (one line naming the file, and the line where relevant) for an
     unsupported suffix, an unreadable, binary or empty file, invalid front matter, malformed
     subtitle timings, or a file without any speaker turns.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise _error(
-            path,
-            f"unsupported file type {suffix or '(no suffix)'!r}; "
-            f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
-        )
+    _check_suffix(path, _display(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise _error(path, f"cannot read file ({exc.strerror or exc})") from None
+    return parse_transcript(data, path, _display(path))
+
+
+def _check_suffix(path: Path, shown: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise _error(
+            shown,
+            f"unsupported file type {suffix or '(no suffix)'!r}; "
+            f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+    return suffix
+
+
+def parse_transcript(data: bytes, path: Path, shown: str) -> ParsedTranscript:
+    """Parse a transcript's bytes, already read from `path`; errors name the file as `shown`.
+
+    Ingest reads each file once (to hash it) and names it from the project root.
+    """
+    suffix = _check_suffix(Path(path), shown)
     content_hash = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        raise _error(path, "empty transcript")
+        raise _error(shown, "empty transcript")
 
     if suffix == ".docx":
-        text, turns, metadata = _parse_docx(data, path)
+        text, turns, metadata = _parse_docx(data, shown)
     else:
-        raw = decode_bytes(data, path)
+        raw = decode_bytes(data, shown)
         if not raw.strip():
-            raise _error(path, "empty transcript")
+            raise _error(shown, "empty transcript")
         if suffix == ".vtt" or (suffix == ".txt" and raw.startswith("WEBVTT")):
-            text, turns, metadata = _parse_subtitles(raw, path, vtt=True)
+            text, turns, metadata = _parse_subtitles(raw, shown, vtt=True)
         elif suffix == ".srt":
-            text, turns, metadata = _parse_subtitles(raw, path, vtt=False)
+            text, turns, metadata = _parse_subtitles(raw, shown, vtt=False)
         else:
-            text, turns, metadata = _parse_text(raw, path)
+            text, turns, metadata = _parse_text(raw, shown)
     if not turns:
-        raise _error(path, NO_TURNS)
+        raise _error(shown, NO_TURNS)
     return ParsedTranscript(
-        path=path, text=text, turns=turns, metadata=metadata, content_hash=content_hash
+        path=Path(path), text=text, turns=turns, metadata=metadata, content_hash=content_hash
     )

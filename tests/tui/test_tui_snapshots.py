@@ -98,13 +98,12 @@ def test_topics_screen(study: Path, snap_compare, monkeypatch: pytest.MonkeyPatc
                 "label": "waiting, weeks, rang",
                 "size": 2,
                 "segment_ids": ids[:2],
-                "words": [],
                 "terms": ["waiting", "weeks", "rang"],
                 "groups": {"Parent": 2},
                 "nearest_code": "waiting",
                 "similarity": 0.57,
             },
-            {"label": "closer, needs", "size": 1, "segment_ids": ids[2:3], "words": []},
+            {"label": "closer, needs", "size": 1, "segment_ids": ids[2:3]},
         ]
 
     monkeypatch.setattr(topics_screen, "compute_topics", fake_topics)

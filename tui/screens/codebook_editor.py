@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, TextArea, Tree
 
 from qualkit.errors import QualkitError
+from qualkit.project import Project
 
 FIELDS = ("name", "description", "include", "exclude", "color", "key")
 
@@ -48,7 +49,7 @@ class CodebookEditor(Screen[None]):
     CodebookEditor #buttons Button { margin-right: 1; min-width: 10; }
     """
 
-    def __init__(self, project: Any, coder: str) -> None:
+    def __init__(self, project: Project, coder: str) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
@@ -231,7 +232,7 @@ class CodebookEditor(Screen[None]):
         book = self._book()
         if code_id is None or book is None:
             return
-        used = self.project.store.code_usage().get(code_id, 0)
+        used = self.project.code_usage().get(code_id, 0)
 
         def chosen(choice: PickerChoice | None) -> None:
             if choice is None or not choice.code_id:

@@ -8,7 +8,6 @@ key does is in coding_actions.py.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -32,7 +31,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, Tree
 from textual.worker import get_current_worker
 
+from qualkit.assist.feedback import record_feedback, rejected_on_leaving
 from qualkit.errors import QualkitError
+from qualkit.project import Project
 
 T = TypeVar("T")
 
@@ -66,11 +67,11 @@ class CodingScreen(CodingActions, Screen):
             self.message = message
             self.dialog = dialog
 
-    def __init__(self, project: Any, coder: str, suggestions: bool = True) -> None:
+    def __init__(self, project: Project, coder: str, suggestions: bool = True) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
-        self.blind = bool(getattr(project.settings, "blind", False))
+        self.blind = project.settings.blind
         self.entries: list[model.TranscriptEntry] = []
         # The participant attributes transcripts can be grouped by, read with the entries so the
         # command palette does not query the participants on every keystroke.
@@ -85,7 +86,7 @@ class CodingScreen(CodingActions, Screen):
         self._suggested_for: int | None = None
         self._applied_here: set[str] = set()
         # The participant attribute the transcript list is grouped by (remembered per project).
-        self.group_by: str | None = project.store.get_meta("workbench.group_by")
+        self.group_by: str | None = project.remembered("workbench.group_by")
         self.engine = SuggestionEngine(project.root, coder) if suggestions else None
         self._cancel = threading.Event()
         self._codebook_problem: str | None = None
@@ -140,7 +141,7 @@ class CodingScreen(CodingActions, Screen):
         """Run a core call; a failure becomes a one-line notification, never a traceback."""
         try:
             return fn()
-        except (QualkitError, sqlite3.Error, OSError) as exc:
+        except (QualkitError, OSError) as exc:
             message = problem_text(exc)
             self.notify(f"{what}: {message}" if what else message, severity="error", timeout=8)
             return None
@@ -174,7 +175,7 @@ class CodingScreen(CodingActions, Screen):
 
     def _load_entries(self) -> None:
         self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
-        self.group_attributes = model.attribute_names(self.project.store.participants())
+        self.group_attributes = model.attribute_names(self.project.participant_attributes())
 
     def _entry(self, transcript: str) -> model.TranscriptEntry | None:
         return next((e for e in self.entries if e.transcript == transcript), None)
@@ -252,11 +253,7 @@ class CodingScreen(CodingActions, Screen):
             cursor = next((i for i, s in enumerate(items) if s.segment_id == segment_id), 0)
         else:
             cursor = next(
-                (
-                    i
-                    for i, s in enumerate(items)
-                    if not s.is_interviewer and not s.handled_by(self.coder)
-                ),
+                (i for i, s in enumerate(items) if s.coding_unit and not s.handled_by(self.coder)),
                 0,
             )
         view = self.view
@@ -277,7 +274,7 @@ class CodingScreen(CodingActions, Screen):
     def _run_check_transcripts(self) -> None:
         try:
             summary = check_transcripts(self.project.root)
-        except (QualkitError, sqlite3.Error, OSError) as exc:
+        except (QualkitError, OSError) as exc:
             self.post_message(self.WorkFailed("transcripts", problem_text(exc)))
             return
         self.post_message(self.TranscriptsChecked(summary))
@@ -285,7 +282,7 @@ class CodingScreen(CodingActions, Screen):
     def group_transcripts_by(self, attribute: str) -> None:
         """Group the transcript list by another participant attribute (remembered)."""
         self.group_by = attribute
-        self.attempt(lambda: self.project.store.set_meta("workbench.group_by", attribute))
+        self.attempt(lambda: self.project.remember("workbench.group_by", attribute))
         self._load_entries()
         self.query_one(TranscriptList).show(self.entries, self.transcript)
         self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
@@ -337,7 +334,8 @@ class CodingScreen(CodingActions, Screen):
                 parts.append(who)
             if entry is not None:
                 parts.append(
-                    f"coded or reviewed {entry.coded}/{entry.segments} ({entry.percent:.0f}%)"
+                    f"coded or reviewed {entry.coded_or_reviewed}/{entry.segments} "
+                    f"({entry.percent:.0f}%)"
                 )
                 if entry.done:
                     parts.append("done ✓")
@@ -364,8 +362,8 @@ class CodingScreen(CodingActions, Screen):
         view.segment_changed(index)
         has_codes = item.handled_by(self.coder)
         entry = self._entry(self.transcript or "")
-        if entry is not None and has_codes != had_codes and not item.is_interviewer:
-            entry.coded += 1 if has_codes else -1
+        if entry is not None and has_codes != had_codes and item.coding_unit:
+            entry.coded_or_reviewed += 1 if has_codes else -1
             self.query_one(TranscriptList).update_entry(entry)
         self._update_status()
         if self.engine is not None:
@@ -381,7 +379,7 @@ class CodingScreen(CodingActions, Screen):
         if self._suggestions_paused:
             self._show_suggestions("suggestions paused (F5 resumes)")
             return
-        if item is None or item.is_interviewer:
+        if item is None or not item.coding_unit:
             return
         self._cancel.clear()
         if not self.suggestions:
@@ -405,7 +403,7 @@ class CodingScreen(CodingActions, Screen):
             self.post_message(self.WorkFailed("suggestions", str(exc)))
             self.post_message(self.SuggestionsComputed(segment_id, []))
             return
-        except (QualkitError, sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
+        except (QualkitError, OSError, ValueError, RuntimeError) as exc:
             if "cancel" not in str(exc).lower():  # Esc: the screen already says so
                 self.post_message(self.WorkFailed("suggestions", problem_text(exc)))
             return
@@ -428,15 +426,15 @@ class CodingScreen(CodingActions, Screen):
         """Leaving a segment the coder coded in this visit without taking the first
         suggestion: log that suggestion as rejected (the audit trail of how often suggestions
         were right, per code)."""
-        if self._suggested_for is None or not self._applied_here or not self.suggestions:
+        if self._suggested_for is None:
             return
-        top = self.suggestions[0]
-        if top.code_id in self._applied_here:
+        top = rejected_on_leaving(self.suggestions, self._applied_here)
+        if top is None:
             return
         segment_id = self._suggested_for
         self.attempt(
-            lambda: self.project.store.record_suggestion(
-                self.coder, segment_id, top.code_id, float(top.score), 1, False
+            lambda: record_feedback(
+                self.project, self.coder, segment_id, top, accepted=False, rank=1
             )
         )
 

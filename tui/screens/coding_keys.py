@@ -7,11 +7,16 @@ The keys, descriptions and ids are declared once in actions.py; these are the me
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualkit.tui import model
 from qualkit.tui.widgets.dialogs import CodePicker, MemoScreen, PickerChoice
 from qualkit.tui.widgets.panels import CodebookTree, TranscriptList
+
+from qualkit.assist.feedback import rank_of, record_feedback
+
+if TYPE_CHECKING:
+    from qualkit.store import Event
 
 
 class CodingActions:
@@ -34,7 +39,7 @@ class CodingActions:
 
     def action_uncoded(self, step: int) -> None:
         view = self.view
-        found = view.find(lambda s: not s.is_interviewer and not s.handled_by(self.coder), step)
+        found = view.find(lambda s: s.coding_unit and not s.handled_by(self.coder), step)
         if found is None:
             where = "after" if step > 0 else "before"
             self.notify(
@@ -73,15 +78,14 @@ class CodingActions:
         if result is None:
             return False
         if source != "suggestion" and item.segment_id == self._suggested_for:
-            # Chosen by key or picker, but it was on the list: the suggestion was right.
-            for n, suggestion in enumerate(self.suggestions, start=1):
-                if suggestion.code_id == code_id:
-                    rank, score = n, float(suggestion.score)
-                    break
+            ranked = rank_of(self.suggestions, code_id)
+            if ranked is not None:
+                rank, score = ranked
         if rank is not None:
+            # The code is applied above; record_feedback logs the suggestion as accepted.
             self.attempt(
-                lambda: self.project.store.record_suggestion(
-                    self.coder, item.segment_id, code_id, score, rank, True
+                lambda: record_feedback(
+                    self.project, self.coder, item.segment_id, code_id, True, rank, score
                 )
             )
         if item.segment_id == self._suggested_for:
@@ -190,7 +194,7 @@ class CodingActions:
         item = view.current
         if item is None:
             return
-        if item.is_interviewer:
+        if not item.coding_unit:
             self.notify("Interviewer turns are context, not coding units.", timeout=2)
             return
         index = view.cursor
@@ -215,16 +219,8 @@ class CodingActions:
         self._refresh_after_event(event)
         self.notify(f"{word}: {event.action}", timeout=2)
 
-    def _refresh_after_event(self, event: Any) -> None:
-        payload = event.payload or {}
-        coding_ids = list(payload.get("codings") or [])
-        if "coding" in payload:
-            coding_ids.append(payload["coding"])
-        segment_ids = {int(s) for s in payload.get("segments") or []}  # reviewed marks
-        for cid in coding_ids:
-            row = self.project.store.coding(int(cid))
-            if row is not None:
-                segment_ids.add(int(row["segment_id"]))
+    def _refresh_after_event(self, event: Event) -> None:
+        segment_ids = event.segments  # which segments the action changed: decided by the core
         reviewed = self.guard(lambda: self.project.reviewed(self.coder, self.transcript))
         view = self.view
         moved = False

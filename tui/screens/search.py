@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from qualkit.project import Project
+
 MAX_HITS = 200
 
 
@@ -39,7 +41,7 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
     SearchScreen OptionList { height: 1fr; }
     """
 
-    def __init__(self, project: Any, coder: str, blind: bool) -> None:
+    def __init__(self, project: Project, coder: str, blind: bool) -> None:
         super().__init__()
         self.project = project
         self.rows: list[tuple[int, str, str, str, str]] = []  # id, transcript, who, text, folded
@@ -53,13 +55,11 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
             yield OptionList(id="hits")
 
     def on_mount(self) -> None:
-        for r in self.project.store.segment_rows():
-            if r["orphaned"]:
+        for r in self.project.segment_rows():
+            if r.orphaned:
                 continue
-            who = r["participant"] or r["speaker"] or ""
-            self.rows.append(
-                (int(r["segment_id"]), r["transcript"], who, r["text"], r["text"].casefold())
-            )
+            who = r.participant or r.speaker or ""
+            self.rows.append((r.segment_id, r.transcript, who, r.text, r.text.casefold()))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:

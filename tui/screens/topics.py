@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from typing import Any
 
@@ -22,6 +21,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from qualkit.errors import QualkitError
+from qualkit.project import Project
 
 
 class TopicsScreen(Screen[tuple[str, int] | None]):
@@ -54,7 +54,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, project: Any, coder: str | None = None) -> None:
+    def __init__(self, project: Project, coder: str | None = None) -> None:
         super().__init__()
         self.project = project
         # Only segments nobody has coded (in blind mode: that this coder has not coded):
@@ -92,7 +92,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             topics = compute_topics(
                 self.project.root, progress, self._cancel, uncoded=self.uncoded, coder=self.coder
             )
-        except (QualkitError, sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
+        except (QualkitError, OSError, ValueError, RuntimeError) as exc:
             self.post_message(self.TopicsFailed(str(exc)))
             return
         if not worker.is_cancelled:
@@ -131,12 +131,13 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         segments.clear_options()
         options = []
         for sid in topic["segment_ids"][:MAX_HITS]:
-            row = self.project.store.segment_row(sid)
-            if row is None:
+            try:
+                row = self.project.segment_row(sid)
+            except QualkitError:  # gone since the topics were computed
                 continue
-            text = Text(f"{row['transcript']} ", style="bold")
-            text.append(row["text"][:160].replace("\n", " "))
-            options.append(Option(text, id=f"{row['transcript']}\t{sid}"))
+            text = Text(f"{row.transcript} ", style="bold")
+            text.append(row.text[:160].replace("\n", " "))
+            options.append(Option(text, id=f"{row.transcript}\t{sid}"))
         segments.add_options(options)
 
     def _summary(self, topic: dict) -> Text:
@@ -206,7 +207,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
                 return
             self.notify(f"Added code {code_id} with a draft definition to codebook.yaml.")
 
-        words = ", ".join(topic.get("words", [])[:3])
+        words = ", ".join(topic.get("terms", [])[:3])
         self.app.push_screen(NameScreen(f"Name for a new code from topic: {words}"), named)
 
     def action_close(self) -> None:

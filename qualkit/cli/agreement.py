@@ -1,0 +1,224 @@
+"""`qualkit agreement` and `qualkit disagreements`: inter-coder agreement per code or theme."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qualkit.cli.app import (
+    CodersOption,
+    JsonOption,
+    LevelOption,
+    ProjectOption,
+    app,
+    check_level,
+    open_project,
+)
+from qualkit.errors import QualkitError
+
+TWO_CODER_FORMULAS = [
+    "Units: segments; for each code every coder says yes/no on every unit (2×2 table: "
+    "both, only A, only B, neither; N units).",
+    "Percent agreement  Po = (both + neither) / N",
+    "Cohen's kappa      κ = (Po − Pe) / (1 − Pe),  Pe = pA·pB + (1 − pA)(1 − pB)  "
+    "(pA, pB: share of units each coder coded yes)",
+    "Krippendorff alpha α = 1 − Do/De (nominal),  Do = Σ_{c≠k} o_ck / n,  "
+    "De = Σ_{c≠k} n_c n_k / (n(n − 1));  o = coincidence matrix (T + Tᵀ), n = 2N values",
+    "Gwet's AC1         AC1 = (Po − Pe) / (1 − Pe),  Pe = 2π(1 − π),  π = (pA + pB) / 2",
+    "A coefficient shown as – is undefined (e.g. Pe = 1 or De = 0: no variation); see note.",
+]
+
+MULTI_CODER_FORMULAS = [
+    "Units: segments; for each code every coder says yes/no on every unit; r_uk = coders "
+    "putting unit u in category k (yes/no), m coders.",
+    "Percent agreement  Po = mean_u Σ_k r_uk (r_uk − 1) / (m(m − 1))",
+    "Krippendorff alpha α = 1 − Do/De (nominal),  o_ck = Σ_u r_uc (r_uk − [c=k]) / (m − 1),  "
+    "Do = Σ_{c≠k} o_ck / n,  De = Σ_{c≠k} n_c n_k / (n(n − 1))",
+    "Fleiss' kappa      κ = (Po − Pe) / (1 − Pe),  Pe = Σ_k π_k²,  π_k = mean_u r_uk / m",
+    "Gwet's AC1         AC1 = (Po − Pe) / (1 − Pe),  Pe = Σ_k π_k (1 − π_k) / (q − 1),  q = 2",
+    "A coefficient shown as – is undefined (e.g. Pe = 1 or De = 0: no variation); see note.",
+]
+
+
+def _coders(value: str) -> list[str]:
+    names = [c.strip() for c in (value or "").split(",") if c.strip()]
+    if len(names) < 2:
+        raise QualkitError("--coders needs at least two names separated by commas, e.g. ana,ben")
+    return names
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    if isinstance(x, float):
+        return "–" if math.isnan(x) else f"{x:.{digits}f}"
+    return str(x)
+
+
+def _json_value(v: Any) -> Any:
+    """NaN (an undefined coefficient) as null, numpy scalars as plain Python values."""
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{k: _json_value(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
+
+
+def _echo_json(names: list[str], level: str, frame: Any, **extra: Any) -> None:
+    """The JSON both commands print: who, what level, the unit basis, the rows."""
+    payload = {
+        "coders": names,
+        "level": level,
+        "basis": frame.attrs["basis"],
+        "units_note": frame.attrs["note"],
+        **extra,
+        "rows": _records(frame),
+    }
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def agreement(
+    coders: CodersOption,
+    level: LevelOption = "code",
+    transcripts: Annotated[
+        str | None,
+        typer.Option(
+            "--transcripts",
+            help="Comma-separated transcript ids (default: those every coder marked done).",
+            metavar="IDS",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write the table to FILE (CSV).", metavar="FILE"),
+    ] = None,
+    project: ProjectOption = Path("."),
+) -> None:
+    """Inter-coder agreement per code (or theme): Po, Cohen's κ, Krippendorff's α, AC1."""
+    from qualkit.agreement.tables import agreement_table
+
+    names = _coders(coders)
+    check_level(level)
+    p = open_project(project)
+    wanted = None
+    if transcripts:
+        wanted = [t.strip() for t in transcripts.split(",") if t.strip()]
+    frame = agreement_table(p, names, transcripts=wanted, level=level)  # type: ignore[arg-type]
+    formulas = TWO_CODER_FORMULAS if len(names) == 2 else MULTI_CODER_FORMULAS
+    if csv is not None:
+        try:
+            csv.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8
+        except OSError as exc:
+            raise QualkitError(f"cannot write {csv}: {exc.strerror or exc}") from None
+    if as_json:
+        _echo_json(
+            names,
+            level,
+            frame,
+            transcripts=frame.attrs["transcripts"],
+            n_units=frame.attrs["n_units"],
+            formulas=formulas,
+        )
+        return
+    _print_table(frame, names, level, formulas)
+    if csv is not None:
+        typer.echo(f"wrote {csv}", err=True)
+
+
+@app.command()
+def disagreements(
+    coders: CodersOption,
+    code: Annotated[
+        str | None, typer.Option("--code", help="Only this code id.", metavar="CODE")
+    ] = None,
+    level: LevelOption = "code",
+    as_json: JsonOption = False,
+    project: ProjectOption = Path("."),
+) -> None:
+    """Segments where two coders differ on a code, for adjudication."""
+    from qualkit.agreement.tables import disagreements as list_disagreements
+
+    names = _coders(coders)
+    if len(names) != 2:
+        raise QualkitError("disagreements compares exactly two coders, e.g. --coders ana,ben")
+    check_level(level)
+    p = open_project(project)
+    frame = list_disagreements(p, names[0], names[1], code=code, level=level)  # type: ignore[arg-type]
+    if as_json:
+        _echo_json(names, level, frame)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Disagreements: {names[0]} vs {names[1]}")
+    for col in ("segment", "transcript", "code", names[0], names[1], "text"):
+        table.add_column(col, overflow="fold")
+    for r in frame.itertuples(index=False):
+        # escape: "[team member]" is the participant's words, not Rich markup
+        table.add_row(
+            str(r.segment_id),
+            escape(r.transcript),
+            escape(r.code),
+            "yes" if r.coder_a_has else "–",
+            "yes" if r.coder_b_has else "–",
+            escape(r.text),
+        )
+    console.print(table)
+    console.print(f"{len(frame)} disagreement(s). {frame.attrs['note'].capitalize()}.")
+
+
+def _print_table(frame: Any, names: list[str], level: str, formulas: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    title = f"Agreement per {level}: {', '.join(names)} ({frame.attrs['n_units']} units)"
+    table = Table(title=title)
+    if len(names) == 2:
+        cols = [
+            (level, "code"),
+            ("N", "n_units"),
+            ("both", "both"),
+            (f"only {names[0]}", "only_a"),
+            (f"only {names[1]}", "only_b"),
+            ("neither", "neither"),
+            ("Po", "percent_agreement"),
+            ("κ", "kappa"),
+            ("α", "alpha"),
+            ("AC1", "ac1"),
+            ("note", "note"),
+        ]
+    else:
+        cols = [
+            (level, "code"),
+            ("N", "n_units"),
+            ("all yes", "all_yes"),
+            ("all no", "all_no"),
+            ("mixed", "mixed"),
+            ("Po", "percent_agreement"),
+            ("α", "alpha"),
+            ("Fleiss κ", "fleiss_kappa"),
+            ("AC1", "ac1"),
+            ("note", "note"),
+        ]
+    for header, key in cols:
+        table.add_column(
+            header, justify="left" if key in ("code", "note") else "right", overflow="fold"
+        )
+    for rec in frame.to_dict(orient="records"):
+        table.add_row(*[_fmt(rec[key]) for _, key in cols])
+    console.print(table)
+    transcripts = ", ".join(frame.attrs["transcripts"])
+    console.print(f"Transcripts: {transcripts}. {frame.attrs['note'].capitalize()}.")
+    console.print("Formulas:", style="bold")
+    for line in formulas:
+        console.print("  " + line, markup=False, highlight=False)

@@ -1,0 +1,160 @@
+"""``qualkit anonymise check``: capitalised words that an export would print and that might
+identify someone, i.e. not in pseudonyms.yaml, not common English, not starting a sentence.
+
+What an export prints: every coded segment's words (any coder; the codings CSV has them all),
+coding and segment memos, and the participant attributes that quote attributions show. The
+text is checked after pseudonymisation, so a mapped name is never reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from string import Formatter
+from typing import Any
+
+from qualkit.errors import ReportError
+from qualkit.reports.layers import layer_rows
+from qualkit.reports.pseudonyms import Pseudonyms
+
+_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
+_BRACKETED = re.compile(r"\[[^\]\n]*\]")
+# Characters that may stand between a sentence end and its first word.
+_OPENERS = set(" \t\"“”‘'([{*_")
+_SENTENCE_ENDS = set(".!?…\n")
+
+
+@dataclass(frozen=True)
+class NameFinding:
+    """A capitalised word the check cannot account for."""
+
+    word: str
+    count: int
+    first_place: str
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The bundled common-English word list (scripts/make_common_words.py writes it)."""
+    text = resources.files("qualkit.reports").joinpath("common_words.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0:
+        if text[i] in _OPENERS:
+            i -= 1
+        elif text[i] == "]" and "[" in text[:i]:
+            i = text.rindex("[", 0, i) - 1  # "[laughs] Literally": the note is not a word
+        else:
+            break
+    return i < 0 or text[i] in _SENTENCE_ENDS
+
+
+def _bare(word: str) -> str:
+    """The word without a possessive ending or trailing punctuation joined to it."""
+    word = word.rstrip("'’-&")
+    for ending in ("'s", "’s"):
+        if word.endswith(ending):
+            word = word[: -len(ending)]
+    return word
+
+
+def capitalised_words(text: str, label: bool = False) -> Iterator[str]:
+    """Capitalised words of ``text`` outside [brackets] and not starting a sentence; in a
+    ``label`` (a speaker label, an attribute value) every capitalised word counts."""
+    hidden = [m.span() for m in _BRACKETED.finditer(text)]
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        if not word[0].isupper():
+            continue
+        if any(a <= match.start() < b for a, b in hidden):
+            continue
+        if not label and _starts_sentence(text, match.start()):
+            continue
+        bare = _bare(word)
+        if bare:
+            yield bare
+
+
+def _attribution_fields(project: Any) -> list[str]:
+    fields = []
+    for _, name, _, _ in Formatter().parse(project.settings.quote_attribution):
+        if name:
+            fields.append(name)
+    return fields
+
+
+def exported_texts(project: Any) -> Iterator[tuple[str, str, bool]]:
+    """(text, place, is_label) for everything an export prints that people wrote or said:
+    coded segments, memos, speaker labels, and the attributes that attributions show."""
+    speakers: set[str] = set()
+    labels: dict[str, str] = {}
+    for coder in project.coders():
+        seen: set[int] = set()
+        for row in layer_rows(project, coder):
+            place = f"{row.transcript}, turn {row.turn} (segment {row.segment_id})"
+            if row.segment_id not in seen:
+                seen.add(row.segment_id)
+                yield row.text, place, False
+            if row.memo:
+                yield row.memo, f"memo by {coder} on {place}", False
+            if row.participant:
+                speakers.add(row.participant)
+            if row.speaker:
+                labels.setdefault(row.speaker, f"speaker label in {row.transcript}")
+    for memo in project.store.memo_rows():
+        if memo.kind == "segment":
+            place = f"segment memo by {memo.coder} on segment {memo.target}"
+            yield memo.text, place, False
+    for label, place in labels.items():
+        yield label, place, True
+    people = project.store.participants()
+    for pid in sorted(speakers):
+        attrs = people.get(pid, {})
+        for name in _attribution_fields(project):
+            value = attrs.get(name)
+            if value:
+                yield str(value), f"participants.csv, {pid} {name}", True
+
+
+def anonymise_check(project: Any, pseudonyms: Pseudonyms | None = None) -> list[NameFinding]:
+    """The words to look at, most frequent first, each with its count and first place."""
+    pseudonyms = pseudonyms if pseudonyms is not None else Pseudonyms.load(project.root)
+    common = common_words()
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for text, place, label in exported_texts(project):
+        for word in capitalised_words(pseudonyms.apply(text), label):
+            folded = word.replace("’", "'")
+            lower = folded.lower()
+            if lower in common or folded in pseudonyms.known_words:
+                continue
+            if lower.endswith("s") and lower[:-1] in common:  # a plain plural: "Steps"
+                continue
+            if "-" in lower and all(part in common for part in lower.split("-") if part):
+                continue  # "One-to-one"
+            counts[word] = counts.get(word, 0) + 1
+            first.setdefault(word, place)
+    return [
+        NameFinding(word, counts[word], first[word])
+        for word in sorted(counts, key=lambda w: (-counts[w], w.casefold(), w))
+    ]
+
+
+def ensure_anonymised(project: Any, pseudonyms: Pseudonyms, allow_names: bool) -> None:
+    """Refuse an export while the check finds words, unless the author allows them."""
+    if allow_names:
+        return
+    findings = anonymise_check(project, pseudonyms)
+    if findings:
+        shown = ", ".join(f.word for f in findings[:5])
+        more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
+        raise ReportError(
+            f"export refused: {len(findings)} capitalised word(s) not in pseudonyms.yaml "
+            f"({shown}{more}); see 'qualkit anonymise check', or pass --allow-names"
+        )
