@@ -530,6 +530,33 @@ class Project:
             self.store.add_codings(planned, coder, action="import")
         return len(planned)
 
+    # -- REFI-QDA exchange (qualkit.exchange does the work) -----------------------------------
+
+    def import_qdpx(self, path: Path) -> Any:
+        """Import a .qdpx (or bare .qde) from NVivo, ATLAS.ti, MAXQDA, QualCoder...; returns an
+        ImportReport (its .summary() says what came in and what could not)."""
+        from qualkit.exchange.qdpx_import import import_qdpx
+
+        return import_qdpx(self, Path(path))
+
+    def import_qdc(self, path: Path) -> Any:
+        """Import a REFI-QDA codebook (.qdc) into codebook.yaml."""
+        from qualkit.exchange.qdc import import_qdc
+
+        return import_qdc(self, Path(path))
+
+    def export_qdpx(self, path: Path) -> Any:
+        """Write the project as a validated .qdpx; returns an ExportReport."""
+        from qualkit.exchange.qdpx_export import export_qdpx
+
+        return export_qdpx(self, Path(path))
+
+    def export_qdc(self, path: Path) -> int:
+        """Write the codebook as a validated .qdc; returns the number of codes."""
+        from qualkit.exchange.qdpx_export import export_qdc
+
+        return export_qdc(self, Path(path))
+
     def export_codings(self, path: Path, coder: str | None = None) -> int:
         """Long format: one row per coding with transcript, participant, attributes, code,
         the quote and memos; pseudonymised with pseudonyms.yaml."""

@@ -15,8 +15,8 @@ from qualkit.errors import QualkitError
 
 # Importing the command modules adds their commands to the app, in the order `--help` lists them.
 # isort: off
-from qualkit.cli import project, coding, codebook, codings_csv, assist, agreement  # noqa: F401
-from qualkit.cli import reports  # noqa: F401
+from qualkit.cli import project, coding, codebook, codings_csv, exchange  # noqa: F401
+from qualkit.cli import assist, agreement, reports  # noqa: F401
 # isort: on
 
 

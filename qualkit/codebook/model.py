@@ -436,6 +436,54 @@ class Codebook:
         self._commit_edit()
         return self.codes[id]
 
+    def add_tree(self, entries: list[dict[str, Any]], parent: str | None = None) -> list[str]:
+        """Append many new codes under ``parent`` in one edit; returns their ids in order.
+
+        Each entry is a dict of fields (``name`` required; ``id``, ``description``,
+        ``include``, ``exclude``, ``examples``, ``color``) with optional nested ``children``
+        entries. One validation for the whole tree, so importing hundreds of codes takes one
+        serialisation instead of one per code.
+        """
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        if parent is not None:
+            self.get(parent)
+        taken: set[str] = set(self.codes)
+        added: list[str] = []
+
+        def build(entry: dict[str, Any]) -> Any:
+            name = str(entry.get("name") or "").strip()
+            if not name:
+                raise self._error("a code needs a name")
+            code_id = entry.get("id") or _unique(slugify(name), taken)
+            if not ID_RE.match(code_id) or code_id in taken:
+                raise self._error(f"bad or duplicate code id {code_id!r}")
+            taken.add(code_id)
+            added.append(code_id)
+            fields = {k: v for k, v in entry.items() if k not in ("id", "name", "children")}
+            self._check_fields(fields, None)
+            node = CommentedMap()
+            node["id"] = code_id
+            node["name"] = _scalar(name)
+            for key in FIELDS:
+                if key in fields:
+                    _set_field(node, key, fields[key])
+            children = [build(child) for child in entry.get("children") or []]
+            if children:
+                seq = CommentedSeq(children)
+                seq.fa.set_block_style()
+                node["children"] = seq
+            return node
+
+        nodes = [build(entry) for entry in entries]
+        if not nodes:
+            return []
+        self._ensure_doc()
+        for node in nodes:
+            self._attach(node, parent, None)
+        self._commit_edit()
+        return added
+
     def rename(self, code_id: str, new_name: str) -> None:
         """Change a code's name; its id (and so every coding) stays as it is."""
         self.update(code_id, name=new_name)

@@ -1,1 +1,1 @@
-"""Moving codings in and out of qualkit: the codings CSV, and exchange formats such as REFI-QDA."""
+"""Every way into and out of a qualkit project: REFI-QDA .qdpx/.qdc exchange and codings CSV."""

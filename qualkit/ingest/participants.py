@@ -104,6 +104,17 @@ class SpeakerResolver:
             f"or to transcripts/{PARTICIPANTS_FILE}"
         )
 
+    def document_participant(self, participant: Any, where: str) -> str | None:
+        """The participant a document is from (front matter 'participant:'), or None."""
+        if participant is None or not str(participant).strip():
+            return None
+        pid = str(participant).strip()
+        if self.participants is not None and pid not in self.participants:
+            raise ProjectError(
+                f"{where}: participant '{pid}' is not in transcripts/{PARTICIPANTS_FILE}"
+            )
+        return pid
+
 
 def _lookup(mapping: dict[str, Any], label: str) -> Any:
     if label in mapping:

@@ -140,10 +140,17 @@ def plan_ingest(
             raise ProjectError(f"{rel}: front matter 'speakers' must map labels to participants")
         turns: list[PlannedTurn] = []
         speaking = set()
+        document = metadata.get("kind") == "document"
         for idx, turn in enumerate(parsed.turns):
-            pid, is_interviewer = resolver.resolve(
-                turn.speaker, speakers_map, f"{rel}: line {turn.line}"
-            )
+            if document:
+                # A document (paper, field notes) has no speakers; front matter may name the
+                # one participant it is from.
+                pid = resolver.document_participant(metadata.get("participant"), rel)
+                is_interviewer = False
+            else:
+                pid, is_interviewer = resolver.resolve(
+                    turn.speaker, speakers_map, f"{rel}: line {turn.line}"
+                )
             if pid:
                 speaking.add(pid)
             turns.append(

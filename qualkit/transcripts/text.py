@@ -285,7 +285,13 @@ def _parse_labelled(
 
 _FM_OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-_KINDS = {"interview": "interview", "focus group": "focus group", "focusgroup": "focus group"}
+_KINDS = {
+    "interview": "interview",
+    "focus group": "focus group",
+    "focusgroup": "focus group",
+    "document": "document",
+}
+DOCUMENT = "document"
 
 
 def _plain(value: Any) -> Any:
@@ -345,7 +351,7 @@ def _split_front_matter(
         if kind not in _KINDS:
             raise _error(
                 path,
-                f"kind must be 'interview' or 'focus group', not {metadata['kind']!r}",
+                f"kind must be 'interview', 'focus group' or 'document', not {metadata['kind']!r}",
                 key_line("kind"),
             )
         metadata["kind"] = _KINDS[kind]
@@ -364,10 +370,38 @@ def _split_front_matter(
     return body, metadata, consumed
 
 
+def _parse_paragraphs(text: str, source_line: Callable[[int], int]) -> list[Turn]:
+    """Turns of a document without speakers: one per paragraph, none attributed to anyone.
+
+    A paragraph is a run of non-blank lines; a text with no blank line at all (one paragraph
+    per line, as Word and most QDA tools write .txt) makes every line a paragraph.
+    """
+    lines = text.split("\n")
+    one_per_line = all(line.strip() for line in text.strip("\n").split("\n"))
+    turns: list[Turn] = []
+    current: Turn | None = None
+    pos = 0
+    for index, line in enumerate(lines):
+        line_start = pos
+        pos += len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            current = None
+            continue
+        start = line_start + len(line) - len(line.lstrip())
+        if current is None or one_per_line:
+            current = Turn(speaker="", start=start, end=-1, line=source_line(index))
+            turns.append(current)
+        current.end = start + len(stripped)
+    return turns
+
+
 def _parse_text(raw: str, path: Path | str) -> tuple[str, list[Turn], dict]:
     body, metadata, consumed = _split_front_matter(raw, path, lambda i: i + 1)
     if not body.strip():
         raise _error(path, "empty transcript" + (" (only front matter)" if consumed else ""))
+    if metadata.get("kind") == DOCUMENT:
+        return body, _parse_paragraphs(body, lambda i: i + 1 + consumed), metadata
     turns = _parse_labelled(
         body, lambda i: i + 1 + consumed, known=metadata.get("speakers", {}).keys()
     )
