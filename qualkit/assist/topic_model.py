@@ -52,7 +52,8 @@ def find_clusters(reduced: np.ndarray, mts: int, seed: int) -> tuple[np.ndarray,
     """Cluster label per row (-1 = outlier) and the method used."""
     from sklearn.cluster import HDBSCAN, KMeans
 
-    labels = HDBSCAN(min_cluster_size=mts, min_samples=max(2, mts // 3)).fit_predict(reduced)
+    hdb = HDBSCAN(min_cluster_size=mts, min_samples=max(2, mts // 3), copy=True)
+    labels = hdb.fit_predict(reduced)
     if len(set(labels.tolist()) - {-1}) >= 2:
         return renumber(labels), "hdbscan"
     k = int(min(20, max(2, round(math.sqrt(len(reduced) / 4)))))
@@ -87,20 +88,25 @@ def reassign_outliers(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def candidate_terms(docs: list[str], labels: np.ndarray, n: int = N_CANDIDATES) -> dict:
-    """c-TF-IDF: per topic, the n terms most frequent in it relative to all topics."""
+def term_vectorizer(n_docs: int) -> Any:
+    """The CountVectorizer that picks each topic's terms: words of any script, no stop words."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+    return CountVectorizer(
+        stop_words=sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS),
+        min_df=2 if n_docs >= 50 else 1,
+        ngram_range=(1, 1),
+        # letters of any script (crèche, Zoë), two or more:
+        # "she's" gives the stop word "she", not "shes"
+        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+    )
+
+
+def candidate_terms(docs: list[str], labels: np.ndarray, n: int = N_CANDIDATES) -> dict:
+    """c-TF-IDF: per topic, the n terms most frequent in it relative to all topics."""
     ids = sorted(set(labels.tolist()) - {-1})
     joined = [" ".join(d for d, lab in zip(docs, labels, strict=True) if lab == t) for t in ids]
-    vec = CountVectorizer(
-        stop_words=sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS),
-        # letters of any script, two or more; apostrophes dropped first (didn't -> didnt)
-        preprocessor=lambda s: s.lower().replace("'", "").replace("’", ""),
-        token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
-        ngram_range=(1, 2),
-        min_df=1,
-    )
+    vec = term_vectorizer(len(joined))
     try:
         counts = vec.fit_transform(joined).toarray().astype(np.float64)
     except ValueError:  # nothing but stop words
