@@ -150,3 +150,15 @@ def test_taguette_backslash_names_nest(tmp_path: Path) -> None:
     book = project.codebook
     assert book.get("places").parent == "interesting"
     assert any(c.name == 'émotions & <ÿ> "quotes"' for c in book)
+
+
+def test_imported_spans_reach_the_quote_bank_without_a_group_attribute(imported) -> None:
+    """A project from another tool has no `group`: the default attribution steps aside, and
+    each quote is the selection's exact span, not its whole segment."""
+    from qualkit.reports.quotes import build_quote_bank
+
+    project, _ = imported["qualcoder-4.0b-head_synthetic.qdpx"]
+    bank = build_quote_bank(project, layer="alice", per_theme=0)
+    texts = {q.words for q in bank.quotes}
+    spans = {r.quote for r in project.codings("alice").itertuples()}
+    assert texts == spans and all(q.attribution == "" for q in bank.quotes)

@@ -13,6 +13,7 @@ from typing import Any
 
 from qualkit.errors import ReportError
 from qualkit.reports.pseudonyms import Pseudonyms
+from qualkit.settings import Settings
 
 _BLANK = "\x00"
 _SEPARATORS = r"[ ,;/|–—-]"
@@ -54,8 +55,11 @@ class Attribution:
         self.pseudonyms = pseudonyms or Pseudonyms()
         self.fields = attribution_fields(pattern)
         known = {name for attrs in participants.values() for name in attrs}
+        # The built-in default names `group`, which a project imported from another tool may
+        # not have: its quotes then go unattributed. A pattern the author wrote must match.
+        lenient = pattern == Settings().quote_attribution
         for name in self.fields:
-            if name != PARTICIPANT_FIELD and name not in known:
+            if name != PARTICIPANT_FIELD and name not in known and not lenient:
                 listed = ", ".join(sorted(known)) or "none: add transcripts/participants.csv"
                 raise ReportError(
                     f"qualkit.yaml: quote_attribution uses unknown attribute '{name}' "
