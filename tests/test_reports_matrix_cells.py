@@ -10,7 +10,7 @@ from report_project import coded_report_project, segment_ids
 
 from qualkit.errors import QualkitError, ReportError
 from qualkit.project import Project
-from qualkit.reports.layers import workbench_layer
+from qualkit.reports.layers import workbench_layer, workbench_layers
 from qualkit.reports.matrix import TOTAL
 from qualkit.reports.matrix_cells import cell_segments
 from qualkit.reports.preview import QuotePreview
@@ -62,34 +62,58 @@ def test_bad_cells_are_one_clear_line(project: Project) -> None:
     assert cell_segments(project, "access", "Nobody", by="group", layer="ana") == []
 
 
-def test_the_workbench_layer_rule(project: Project) -> None:
-    ids = segment_ids(project)
-    assert workbench_layer(project, "ana") == "ana"  # the only coder
-    assert workbench_layer(project, "bo") == "ana"  # not blind: bo may see ana's layer
-    project.code(ids["c"], "waiting", "bo")
-    # Several coders, no consensus: each coder counts their own layer.
-    assert workbench_layer(project, "ana") == "ana"
-    assert workbench_layer(project, "bo") == "bo"
-    with pytest.raises(ReportError, match="choose one"):
-        workbench_layer(project, "cy")
-    project.code(ids["c"], "waiting", "consensus")
-    assert workbench_layer(project, "bo") == "consensus"
+def reopened(root: Path, blind: str) -> Project:
+    with (root / "qualkit.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"blind: {blind}\n")
+    return Project.open(root)
+
+
+def test_the_workbench_layer_rule_when_coders_see_each_other(tmp_path: Path) -> None:
+    coded_report_project(tmp_path).close()
+    with reopened(tmp_path, "false") as project:
+        ids = segment_ids(project)
+        assert workbench_layers(project, "ana") == ["ana"]  # the only coder
+        assert workbench_layer(project, "bo") == "ana"  # bo may count ana's layer
+        project.code(ids["c"], "waiting", "bo")
+        # Several coders, no consensus: each coder counts their own layer first.
+        assert workbench_layers(project, "ana") == ["ana", "bo"]
+        assert workbench_layers(project, "bo") == ["bo", "ana"]
+        assert workbench_layers(project, "cy") == ["ana", "bo"]  # a report author: the first
+        project.code(ids["c"], "waiting", "consensus")
+        assert workbench_layers(project, "bo") == ["consensus", "ana", "bo"]
 
 
 def test_a_blind_coder_counts_only_their_own_layer(tmp_path: Path) -> None:
-    p = coded_report_project(tmp_path)
-    try:
-        with (tmp_path / "qualkit.yaml").open("a", encoding="utf-8") as f:
-            f.write("blind: true\n")
-        blind = Project.open(tmp_path)
-        try:
-            assert workbench_layer(blind, "ana") == "ana"
-            with pytest.raises(ReportError, match="bo has no codings yet"):
-                workbench_layer(blind, "bo")
-        finally:
-            blind.close()
-    finally:
-        p.close()
+    coded_report_project(tmp_path).close()
+    with reopened(tmp_path, "true") as project:
+        ids = segment_ids(project)
+        project.code(ids["c"], "waiting", "bo")
+        project.code(ids["c"], "waiting", "consensus")
+        assert workbench_layers(project, "ana") == ["ana"]
+        assert workbench_layers(project, "bo") == ["bo"]
+        # Someone who codes nothing (the report author) gets the export default.
+        assert workbench_layers(project, "cy") == ["consensus", "ana", "bo"]
+
+
+def test_by_default_blinding_starts_with_a_second_coder(project: Project) -> None:
+    ids = segment_ids(project)
+    assert workbench_layers(project, "bo") == ["ana"]  # nobody else codes: bo is not blind
+    project.code(ids["c"], "waiting", "bo")
+    assert workbench_layers(project, "ana") == ["ana"]
+    assert workbench_layers(project, "bo") == ["bo"]
+    project.code(ids["c"], "waiting", "consensus")
+    assert workbench_layers(project, "bo") == ["bo"]
+    assert workbench_layer(project, "cy") == "consensus"
+
+
+def test_no_codings_is_one_clear_line(tmp_path: Path) -> None:
+    from report_project import write_report_project
+
+    write_report_project(tmp_path)
+    with Project.open(tmp_path) as project:
+        project.ingest()
+        with pytest.raises(ReportError, match="no codings yet"):
+            workbench_layers(project, "ana")
 
 
 def test_the_preview_is_the_markdown_quote_line(project: Project) -> None:

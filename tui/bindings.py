@@ -83,6 +83,13 @@ CODING_ACTIONS: tuple[Action, ...] = (
         "trim-quote", "quotation_mark", "trim_quote", "Trim a starred quote by sentences", "Code"
     ),
     Action(
+        "adjudicate",
+        "ctrl+a",
+        "adjudicate",
+        "Adjudicate: settle two coders' disagreements into consensus",
+        "Code",
+    ),
+    Action(
         "codebook-editor", "e", "codebook_editor", "Edit the codebook", "Codebook", True, "codebook"
     ),
     Action("focus-transcripts", "f2", "focus('transcripts')", "Focus the transcript list", "Move"),

@@ -25,7 +25,9 @@ def choose_layer(project: Any, layer: str | None = None) -> str:
         if name not in coders:
             raise ReportError(f"unknown layer '{name}' (layers with codings: {listed})")
         return name
-    if CONSENSUS in coders:
+    from qualkit.agreement.consensus import default_layer
+
+    if default_layer(project) == CONSENSUS:  # one rule for every export: consensus once it exists
         return CONSENSUS
     if len(coders) == 1:
         return coders[0]
@@ -34,23 +36,29 @@ def choose_layer(project: Any, layer: str | None = None) -> str:
     raise ReportError(f"several coders ({listed}) and no consensus layer: choose one with --layer")
 
 
-def workbench_layer(project: Any, coder: str) -> str:
-    """The layer the workbench counts for ``coder``: their own when the project codes blind
-    (they may see no one else's); otherwise the default rule, and with several coders and no
-    consensus, the coder's own layer."""
+def workbench_layers(project: Any, coder: str) -> list[str]:
+    """The layers the workbench may count for ``coder``, the default first.
+
+    A coder who codes blind and has codings sees only their own layer. Anyone else gets the
+    export default (consensus once it exists, else the only coder); with several coders and no
+    consensus, their own layer, or for someone with no codings (a report author) the first.
+    """
     coders = list(project.coders())
     if not coders:
         raise ReportError("the project has no codings yet: nothing to count")
-    if project.visible_layer(coder) is None:
-        try:
-            return choose_layer(project)
-        except ReportError:
-            if coder not in coders:
-                raise
-            return coder
-    if coder not in coders:
-        raise ReportError(f"{coder} has no codings yet: nothing to count")
-    return coder
+    if coder in coders and project.visible_layer(coder) is not None:
+        return [coder]
+    try:
+        first = choose_layer(project)
+    except ReportError:
+        first = coder if coder in coders else ""
+    others = sorted(coders, key=lambda name: (name != CONSENSUS, name.casefold()))
+    return [first] + [name for name in others if name != first] if first else others
+
+
+def workbench_layer(project: Any, coder: str) -> str:
+    """The layer the workbench counts for ``coder`` by default (see :func:`workbench_layers`)."""
+    return workbench_layers(project, coder)[0]
 
 
 LAYER_COLUMNS = [

@@ -220,6 +220,59 @@ async def test_several_coders_without_consensus_see_their_own_layer(report: Path
 
 
 @pytest.mark.asyncio
+async def test_a_report_author_switches_layers_and_the_look_is_logged(report: Path) -> None:
+    with Project.open(report) as p:
+        ids = segment_ids(p)
+        p.code(ids["h"], "waiting", "bo")
+        expected = p.matrix(by="group", layer="bo")
+    app = QualkitApp(Project.open(report), "cy", suggestions=False, cursor_blink=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        title = app.screen.query_one("#matrix-title", Static)
+        assert "layer ana" in str(title.render())  # no consensus: the first layer
+        await pilot.press("l")
+        await settle(pilot)
+        assert "layer bo" in str(title.render())
+        assert table_texts(app.screen.query_one(DataTable)) == [
+            [format_value(v, "participants") for v in row] for row in expected.to_numpy()
+        ]
+        await pilot.press("m", "l")  # back to ana: each layer's look is logged once
+        await settle(pilot)
+    with Project.open(report) as p:
+        views = [e for e in p.events("cy") if e.action == "view-layer"]
+        assert sorted(e.payload["layers"][0] for e in views) == ["ana", "bo"]
+
+
+@pytest.mark.asyncio
+async def test_undo_after_looking_at_the_matrix_undoes_the_last_action(report: Path) -> None:
+    with (report / "qualkit.yaml").open("a", encoding="utf-8") as f:
+        f.write("blind: false\n")
+    with Project.open(report) as p:
+        ids = segment_ids(p)
+        p.code(ids["c"], "waiting", "consensus")
+        trimmed = p.trimmed_quote(ids["b"], "referral", "ana").span
+    assert trimmed is not None
+    app = app_for(report)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.open_transcript("t1", ids["b"])
+        await settle(pilot)
+        await pilot.press("quotation_mark", "w", "enter")  # the whole segment again
+        await settle(pilot)
+        with Project.open(report) as p:
+            assert p.trimmed_quote(ids["b"], "referral", "ana").span is None
+        await pilot.press("g")
+        await settle(pilot)
+        assert "layer consensus" in str(app.screen.query_one("#matrix-title", Static).render())
+        await pilot.press("escape", "u")  # looking is logged, but undo steps over it
+        await settle(pilot)
+    with Project.open(report) as p:
+        assert p.trimmed_quote(ids["b"], "referral", "ana").span == trimmed
+
+
+@pytest.mark.asyncio
 async def test_matrix_without_codings_says_so(tmp_path: Path) -> None:
     root = tmp_path / "study"
     write_report_project(root)

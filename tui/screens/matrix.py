@@ -16,9 +16,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from qualkit.agreement.blinding import log_layer_view
 from qualkit.errors import QualkitError
 from qualkit.project import Project
-from qualkit.reports.layers import workbench_layer
+from qualkit.reports.layers import workbench_layers
 from qualkit.reports.matrix import MEASURES, TOTAL
 from qualkit.reports.matrix_cells import CellSegment, cell_segments
 from qualkit.reports.matrix_view import format_value
@@ -44,6 +45,7 @@ class MatrixScreen(Screen[Hit | None]):
         Binding("escape", "close", "Back", id="matrix-close"),
         Binding("m", "measure", "Measure", id="matrix-measure"),
         Binding("b", "split_by", "Split by", id="matrix-by"),
+        Binding("l", "next_layer", "Layer", id="matrix-layer"),
     ]
     DEFAULT_CSS = """
     MatrixScreen #matrix-title { padding: 0 1; text-style: bold; }
@@ -56,6 +58,8 @@ class MatrixScreen(Screen[Hit | None]):
         self.project = project
         self.coder = coder
         self.layer_name: str | None = None
+        self.layer_choices: list[str] = []  # the layers this coder may count, the default first
+        self._logged: set[str] = set()  # other layers whose view is logged this visit
         self.attributes: list[str] = []
         self.by: str | None = None
         self.measure = "participants"
@@ -76,7 +80,8 @@ class MatrixScreen(Screen[Hit | None]):
         self.title = f"qualkit · {self.project.root.name}"
         self.sub_title = f"coder: {self.coder} · matrix"
         try:
-            self.layer_name = workbench_layer(self.project, self.coder)
+            self.layer_choices = workbench_layers(self.project, self.coder)
+            self.layer_name = self.layer_choices[0]
             self.attributes = sorted(
                 {a for attrs in self.project.participant_attributes().values() for a in attrs}
             )
@@ -101,6 +106,12 @@ class MatrixScreen(Screen[Hit | None]):
         """Build the matrix from the core again and lay it out in the table."""
         table = self.query_one(DataTable)
         try:
+            layer = self.layer_name or ""
+            if layer != self.coder and layer not in self._logged:
+                # Counting someone else's codings is a look at their layer: the agreement
+                # report's methods paragraph says whether coders looked before coding.
+                log_layer_view(self.project, self.coder, [layer], "matrix")
+                self._logged.add(layer)
             frame = self.project.matrix(
                 by=self.by or "", measure=self.measure, layer=self.layer_name
             )
@@ -133,7 +144,8 @@ class MatrixScreen(Screen[Hit | None]):
             Text(f"Codes × {self.by} · {info.measure} · layer {info.layer}")
         )
         note = Text(info.describe(), style="")
-        note.append("\nEnter: its segments · m: measure · b: split by · Esc: back", style="dim")
+        keys = "Enter: its segments · m: measure · b: split by · l: layer · Esc: back"
+        note.append(f"\n{keys}", style="dim")
         self.query_one("#matrix-note", Static).update(note)
 
     def cell_at(self, row: int, column: int) -> tuple[str, str]:
@@ -177,6 +189,15 @@ class MatrixScreen(Screen[Hit | None]):
         if self.frame is None or len(self.attributes) < 2 or self.by is None:
             return
         self.by = self.attributes[(self.attributes.index(self.by) + 1) % len(self.attributes)]
+        self.show_matrix()
+
+    def action_next_layer(self) -> None:
+        if self.frame is None or len(self.layer_choices) < 2 or self.layer_name is None:
+            if self.frame is not None:
+                self.notify("Only your own layer can be counted here.", timeout=3)
+            return
+        at = self.layer_choices.index(self.layer_name)
+        self.layer_name = self.layer_choices[(at + 1) % len(self.layer_choices)]
         self.show_matrix()
 
     def action_close(self) -> None:
