@@ -18,7 +18,7 @@ codes:
     key: f
   - id: waiting
     name: Waiting
-    key: g
+    key: w
 """
 
 # Fictional words: ten answers, one per unit. Unit 5 keeps its "[laughs]".

@@ -78,7 +78,7 @@ def test_demo_loads_in_file_order_with_tree(demo: Path) -> None:
     eng = cb.get("engagement")
     assert eng.children == ["engagement-barriers", "engagement-facilitators"]
     assert eng.line == 5
-    assert eng.key == "g" and eng.color == "#4e79a7"
+    assert eng.key == "a" and eng.color == "#4e79a7"
     assert eng.examples == ["We only went because the health visitor came with us."]
     assert cb.get("relationships").color == "#f28e2b"  # named colour, normalised
     assert cb.get("trust").description.startswith("Feeling believed")
@@ -149,9 +149,9 @@ ERRORS = [
     ("codes:\n  - name: A\n    color: '#12345'\n", 3, "color '#12345' is not #rgb"),
     ("codes:\n  - name: A\n    color: mauve\n", 3, "color 'mauve'"),
     (
-        "codes:\n  - name: A\n    key: g\n  - name: B\n    key: g\n",
+        "codes:\n  - name: A\n    key: z\n  - name: B\n    key: z\n",
         5,
-        "duplicate key 'g' (already used by 'a' at line 3)",
+        "duplicate key 'z' (already used by 'a' at line 3)",
     ),
     ("codes:\n  - name: A\n    key: gg\n", 3, "key 'gg' must be a single character"),
     ("codes:\n  - name: A\n    key: j\n", 3, "key 'j' is used by the coding screen"),
@@ -521,12 +521,12 @@ def test_template_is_an_empty_codebook_that_accepts_codes(tmp_path: Path) -> Non
     path = Codebook.write_template(tmp_path / "codebook.yaml")
     cb = Codebook.load(path)
     assert len(cb) == 0
-    cb.add("Engagement", key="g")
+    cb.add("Engagement", key="a")
     cb.add("Barriers", parent="engagement")
     cb.save()
     text = path.read_text()
     assert text.startswith(Codebook.empty_template().split("codes:")[0])
-    assert "codes:\n  - id: engagement\n    name: Engagement\n    key: g\n    children:\n" in text
+    assert "codes:\n  - id: engagement\n    name: Engagement\n    key: a\n    children:\n" in text
     assert Codebook.load(path).get("barriers").parent == "engagement"
     with pytest.raises(CodebookError, match="already exists"):
         Codebook.write_template(path)

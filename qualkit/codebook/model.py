@@ -43,8 +43,8 @@ Fields of an entry (any other field is an error, with a "did you mean" hint for 
     what was written.
 ``key``
     Optional single printable character, unique across the codebook and case-sensitive. The
-    keys the coding screen uses itself (:data:`RESERVED_KEYS`: ``j k n p c x u m s t e d v q ?
-    /`` and the digits ``1``-``9``) are refused.
+    keys the coding screen uses itself (:data:`RESERVED_KEYS`: ``j k n p c x u m s t e d v g q ?
+    / "`` and the digits ``1``-``9``) are refused.
 ``children``
     Optional list of entries (``children:`` with nothing after it means none). A code with
     children is a theme; the top-level ancestor of a code is its theme (:meth:`theme_of`).

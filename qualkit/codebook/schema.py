@@ -34,7 +34,7 @@ _TEXT_FIELDS = ("description", "include", "exclude")
 _UPDATABLE = ("name", "description", "include", "exclude", "examples", "color", "key")
 
 # Keys the TUI coding screen binds itself; a code shortcut there would never fire.
-RESERVED_KEYS = frozenset("jknpcxumstedvq?/123456789")
+RESERVED_KEYS = frozenset('jknpcxumstedvgq?/"123456789')
 
 # Tableau 10, so named colours match the palette exports use by default.
 NAMED_COLORS = {

@@ -460,7 +460,7 @@ def test_every_single_key_binding_is_reserved_from_code_keys() -> None:
 
     from qualkit.codebook import RESERVED_KEYS
 
-    names = {"question_mark": "?", "slash": "/"}
+    names = {"question_mark": "?", "slash": "/", "quotation_mark": '"'}
     single = {
         names.get(key, key)
         for action in (*APP_ACTIONS, *CODING_ACTIONS)
