@@ -137,6 +137,8 @@ async def test_enter_lists_a_cells_segments_and_opens_one(report: Path) -> None:
             "waiting",
             "Stakeholder",
         )
+        cell_line = str(app.screen.query_one("#matrix-cell", Static).render())
+        assert cell_line == "Waiting · group Stakeholder (n=2): 1 participant(s) raised it"
         await pilot.press("left", "enter")
         await settle(pilot)
         cells = app.screen

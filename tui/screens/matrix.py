@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from qualkit.tui.model import attribute_names
 from qualkit.tui.problems import problem_text
 from qualkit.tui.widgets.dialogs import move_highlight
 from rich.text import Text
@@ -20,15 +21,30 @@ from qualkit.agreement.blinding import log_layer_view
 from qualkit.errors import QualkitError
 from qualkit.project import Project
 from qualkit.reports.layers import workbench_layers
-from qualkit.reports.matrix import MEASURES, TOTAL
+from qualkit.reports.matrix import MEASURE_LABELS, MEASURES, TOTAL
 from qualkit.reports.matrix_cells import CellSegment, cell_segments
 from qualkit.reports.matrix_view import format_value
 
 DEFAULT_ATTRIBUTE = "group"
+CELL_WORDS = {  # what the highlighted cell's number means, under the table
+    "participants": "{} participant(s) raised it",
+    "segments": "{} coded segment(s)",
+    "percent": "{} of these participants raised it",
+}
 QUOTE_CHARS = 240  # a long monologue is cut in the list; the coding screen shows it all
 
 # What a chosen segment is: (transcript, segment id), for CodingScreen.open_transcript.
 Hit = tuple[str, int]
+
+
+def label_width(terminal_width: int) -> int:
+    """Code names are cut to a third of the terminal, so the counts stay in view at 80 columns
+    (the highlighted cell's line below the table gives the full name)."""
+    return max(14, min(48, terminal_width // 3))
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def default_attribute(attributes: list[str]) -> str | None:
@@ -50,7 +66,8 @@ class MatrixScreen(Screen[Hit | None]):
     DEFAULT_CSS = """
     MatrixScreen #matrix-title { padding: 0 1; text-style: bold; }
     MatrixScreen #matrix-table { height: 1fr; }
-    MatrixScreen #matrix-note { padding: 0 1; color: $text-muted; height: auto; max-height: 3; }
+    MatrixScreen #matrix-cell { padding: 0 1; height: auto; max-height: 2; }
+    MatrixScreen #matrix-note { padding: 0 1; color: $text-muted; height: auto; max-height: 2; }
     """
 
     def __init__(self, project: Project, coder: str) -> None:
@@ -73,6 +90,7 @@ class MatrixScreen(Screen[Hit | None]):
         table: DataTable = DataTable(id="matrix-table", cursor_type="cell", zebra_stripes=True)
         table.header_height = 2
         yield table
+        yield Static("", id="matrix-cell")
         yield Static("", id="matrix-note")
         yield Footer()
 
@@ -82,12 +100,14 @@ class MatrixScreen(Screen[Hit | None]):
         try:
             self.layer_choices = workbench_layers(self.project, self.coder)
             self.layer_name = self.layer_choices[0]
-            self.attributes = sorted(
-                {a for attrs in self.project.participant_attributes().values() for a in attrs}
-            )
+            people = self.project.participant_attributes()
         except QualkitError as exc:
             self._show_problem(problem_text(exc))
             return
+        # Attributes that group people (not a pseudonym or an age), else any there is.
+        self.attributes = attribute_names(people) or sorted(
+            {a for attrs in people.values() for a in attrs}
+        )
         self.by = default_attribute(self.attributes)
         if self.by is None:
             self._show_problem(
@@ -129,8 +149,10 @@ class MatrixScreen(Screen[Hit | None]):
             label.append(f"\nn={n}", style="dim")
             table.add_column(label, key=value)
         self.row_codes = []
+        width = label_width(self.app.size.width)
         for (code, name), values in zip(frame.index, frame.to_numpy(), strict=True):
-            label = Text("  " * depth.get(code, 0) + str(name))
+            indent = "  " * depth.get(code, 0)
+            label = Text(indent + cut(str(name), width - len(indent)))
             if depth.get(code, 0) == 0:
                 label.stylize("bold")
             cells = [_cell(v, self.measure, i == len(values) - 1) for i, v in enumerate(values)]
@@ -143,10 +165,28 @@ class MatrixScreen(Screen[Hit | None]):
         self.query_one("#matrix-title", Static).update(
             Text(f"Codes × {self.by} · {info.measure} · layer {info.layer}")
         )
-        note = Text(info.describe(), style="")
+        coded = len(info.transcripts)
+        note = Text(
+            f"{MEASURE_LABELS[info.measure]}; {coded} of {info.transcripts_total} transcripts "
+            f"coded; data as of {info.date or 'no changes'}"
+        )
         keys = "Enter: its segments · m: measure · b: split by · l: layer · Esc: back"
         note.append(f"\n{keys}", style="dim")
         self.query_one("#matrix-note", Static).update(note)
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        """Say in full what the highlighted cell counts (code names are cut in the table)."""
+        if self.frame is None or not self.row_codes:
+            return
+        row, column = event.coordinate.row, event.coordinate.column
+        code, value = self.cell_at(row, column)
+        name = self.frame.index[row][1]
+        n = self.frame.attrs["denominators"][column]
+        where = "everyone" if value == TOTAL else f"{self.by} {value}"
+        count = format_value(self.frame.iat[row, column], self.measure)
+        line = Text(f"{name} · {where} (n={n}): ", style="bold")
+        line.append(CELL_WORDS[self.measure].format(count))
+        self.query_one("#matrix-cell", Static).update(line)
 
     def cell_at(self, row: int, column: int) -> tuple[str, str]:
         """(code id, column value) of a table cell; the value is TOTAL for the last column."""
