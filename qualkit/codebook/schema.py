@@ -30,8 +30,8 @@ FIELDS = (
     "key",
     "children",
 )
-_TEXT_FIELDS = ("description", "include", "exclude")
-_UPDATABLE = ("name", "description", "include", "exclude", "examples", "color", "key")
+TEXT_FIELDS = ("description", "include", "exclude")
+UPDATABLE_FIELDS = ("name", "description", "include", "exclude", "examples", "color", "key")
 
 # Keys the TUI coding screen binds itself; a code shortcut there would never fire.
 RESERVED_KEYS = frozenset("jknpcxumstedvq?/123456789")
@@ -66,7 +66,7 @@ def slugify(name: str) -> str:
     return slug or "code"
 
 
-def _unique(
+def unique_id(
     base: str, taken: set[str] | dict[str, Any], suffixes: dict[str, int] | None = None
 ) -> str:
     """`base`, or `base-2`, `base-3`, ... the first not taken. With `suffixes` (the next number
@@ -82,7 +82,7 @@ def _unique(
     return f"{base}-{n}"
 
 
-def _normalise_color(value: str) -> str | None:
+def normalise_color(value: str) -> str | None:
     """``#rrggbb`` for a valid colour, None for an invalid one."""
     if value.lower() in NAMED_COLORS:
         return NAMED_COLORS[value.lower()]
@@ -94,14 +94,14 @@ def _normalise_color(value: str) -> str | None:
     return "#" + hex_digits
 
 
-def _color_problem(value: str) -> str:
+def color_problem(value: str) -> str:
     return (
         f"color {value!r} is not #rgb, #rrggbb or a named colour "
         f"({', '.join(sorted(NAMED_COLORS))})"
     )
 
 
-def _key_problem(value: str) -> str | None:
+def key_problem(value: str) -> str | None:
     """Why ``value`` cannot be a shortcut key, or None when it can."""
     if len(value) != 1:
         return f"key {value!r} must be a single character"
@@ -115,7 +115,7 @@ def _key_problem(value: str) -> str | None:
     return None
 
 
-def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
