@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
+from qualkit.ingest.segmentation import word_count
 from qualkit.settings import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
 from qualkit.store import CodingRow, Event, SegmentCoding, SegmentRow, SQLiteStore, Store
 
@@ -254,10 +255,11 @@ class Project:
         people = self.store.participants()
         rows = []
         for r in self.store.segment_rows(transcript):
-            if r.is_interviewer and not include_interviewer:
-                continue
-            if r.orphaned and not include_orphaned:
-                continue
+            if r.orphaned:
+                if not include_orphaned:
+                    continue
+            elif not include_interviewer and not self.is_coding_unit(r):
+                continue  # interviewer turns and short turns kept as context
             row = asdict(r)
             row["attributes"] = people.get(r.participant or "", {})
             rows.append(row)
@@ -296,12 +298,32 @@ class Project:
             raise ProjectError("'system' is reserved; choose another coder name")
         return coder
 
+    def is_coding_unit(self, row: SegmentRow) -> bool:
+        """Whether coders code this segment. Interviewer turns are context unless the project
+        sets `code_interviewer: true`; a participant segment under `min_words` words (a short
+        turn that had no earlier words of the same speaker to join) is context too."""
+        if row.orphaned:
+            return False
+        if row.is_interviewer:
+            return bool(self.settings.code_interviewer)
+        return not self.settings.min_words or word_count(row.text) >= self.settings.min_words
+
     def _codable_segment(self, segment_id: int) -> SegmentRow:
         row = self.store.segment_row(int(segment_id))
         if row is None:
             raise ProjectError(f"unknown segment id {segment_id}")
         if row.orphaned:
             raise ProjectError(f"segment {segment_id} is orphaned (its text left the transcript)")
+        if not self.is_coding_unit(row):
+            if row.is_interviewer:
+                raise ProjectError(
+                    f"segment {segment_id} is an interviewer turn ({row.speaker}): context, "
+                    "not a coding unit (set 'code_interviewer: true' in qualkit.yaml to code it)"
+                )
+            raise ProjectError(
+                f"segment {segment_id} is a short turn kept as context (under "
+                f"{self.settings.min_words} words; see 'min_words' in qualkit.yaml)"
+            )
         return row
 
     def code(
@@ -401,6 +423,44 @@ class Project:
             segments.add(int(payload["target"]))
         return replace(event, segments=frozenset(segments))
 
+    def describe_event(self, event: Event, what_only: bool = False) -> str:
+        """An event in words: which code on which segment, by whom ("code Referral on
+        segment 12 (ana)"), for the log and for undo/redo messages; `what_only` gives just
+        "Referral on segment 12"."""
+        payload = event.payload or {}
+        coding_ids = list(payload.get("codings") or [])
+        if "coding" in payload:
+            coding_ids.append(payload["coding"])
+        try:
+            book = self.codebook
+        except CodebookError:
+            book = None
+        parts = []
+        for coding_id in coding_ids[:3]:
+            coding = self.store.coding(int(coding_id))
+            if coding is None:
+                continue
+            name = coding.code_id
+            if book is not None and coding.code_id in book:
+                name = book.codes[coding.code_id].name
+            parts.append(f"{name} on segment {coding.segment_id}")
+        if len(coding_ids) > 3:
+            parts.append(f"and {len(coding_ids) - 3} more")
+        if not parts and event.segments:
+            shown = sorted(event.segments)
+            parts.append(
+                "segment" + ("s " if len(shown) > 1 else " ") + ", ".join(map(str, shown[:5]))
+            )
+        if not parts:
+            for key in ("code", "id", "target", "transcript"):
+                if payload.get(key) is not None:
+                    parts.append(str(payload[key]))
+                    break
+        if what_only:
+            return ", ".join(parts)
+        what = event.action.replace("-", " ")
+        return f"{what} {', '.join(parts)} ({event.coder})" if parts else f"{what} ({event.coder})"
+
     def codes_of(self, segment_id: int, coder: str | None = None) -> list[str]:
         return [
             r.code
@@ -429,6 +489,17 @@ class Project:
     def code_usage(self, coder: str | None = None) -> dict[str, int]:
         """Live codings per code id: every coder's, or one coder's."""
         return self.store.code_usage(coder)
+
+    def code_counts(self, coder: str | None = None) -> dict[str, int]:
+        """Segments per code, rolled up the codebook: a theme counts each segment that has the
+        theme or any of its sub-codes once (one coder's codings, or anyone's)."""
+        book = self.codebook
+        segments: dict[str, set[int]] = {}
+        for segment_id, code_id, _ in self.store.coded_pairs(coder):
+            lineage = [code_id, *book.ancestors(code_id)] if code_id in book else [code_id]
+            for code in lineage:
+                segments.setdefault(code, set()).add(segment_id)
+        return {code: len(ids) for code, ids in segments.items()}
 
     def segment_rows(self, transcript: str | None = None) -> list[SegmentRow]:
         """Segments as typed rows in transcript order, orphaned ones last (`segments()` is the
@@ -624,12 +695,24 @@ class Project:
         reviewed, % of units coded or reviewed, and the done mark."""
         import pandas as pd
 
+        unit_transcript = {
+            r.segment_id: r.transcript for r in self.store.segment_rows() if self.is_coding_unit(r)
+        }
         units: dict[str, int] = {}
-        for r in self.store.segment_rows():
-            if r.coding_unit:
-                units[r.transcript] = units.get(r.transcript, 0) + 1
-        coded = self.store.coded_unit_counts()
-        seen = self.store.coded_or_reviewed_counts()
+        for tid in unit_transcript.values():
+            units[tid] = units.get(tid, 0) + 1
+        # Only coding units count: a coding left on a turn that is now context does not.
+        coded_sets: dict[tuple[str, str], set[int]] = {}
+        for segment_id, _, name in self.store.coded_pairs():
+            if segment_id in unit_transcript:
+                key = (unit_transcript[segment_id], name)
+                coded_sets.setdefault(key, set()).add(segment_id)
+        seen_sets = {key: set(ids) for key, ids in coded_sets.items()}
+        for segment_id, name in self.store.review_pairs():
+            if segment_id in unit_transcript:
+                seen_sets.setdefault((unit_transcript[segment_id], name), set()).add(segment_id)
+        coded = {key: len(ids) for key, ids in coded_sets.items()}
+        seen = {key: len(ids) for key, ids in seen_sets.items()}
         done = self.store.done_marks()
         coders = [coder] if coder else sorted({c for _, c in seen} | {c for _, c in done})
         rows = []
@@ -685,7 +768,7 @@ class Project:
                 bucket = attributes.setdefault(name, {})
                 bucket[value or "(blank)"] = bucket.get(value or "(blank)", 0) + 1
         segments = self.store.segment_rows()
-        units = [r for r in segments if r.coding_unit]
+        units = [r for r in segments if self.is_coding_unit(r)]
         orphans = [r for r in segments if r.orphaned]
         codings = self.store.codings_rows()
         per_coder: dict[str, int] = {}
@@ -700,6 +783,11 @@ class Project:
             "participants_by_attribute": attributes,
             "segments": len(units),
             "interviewer_segments": sum(1 for r in segments if r.is_interviewer),
+            "short_turns_as_context": sum(
+                1
+                for r in segments
+                if not r.orphaned and not r.is_interviewer and not self.is_coding_unit(r)
+            ),
             "codings_by_coder": per_coder,
             "orphaned_segments": [
                 {"segment_id": r.segment_id, "transcript": r.transcript, "text": r.text[:80]}

@@ -7,6 +7,10 @@ interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher,
                      Interviewer 1, Interviewer 2]
 blind: false                # true: a coder does not see other coders' codings in the TUI
 embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
+min_words: 3                # a shorter participant turn joins the speaker's previous segment,
+                            #   or else is kept as context (not a coding unit); 0 = off
+code_interviewer: false     # true: interviewer turns are coding units too (facilitator's words
+                            #   are data)
 quote_attribution: "({group})"   # how exported quotes are attributed, from participant attributes
 ```
 """
@@ -44,6 +48,8 @@ class Settings:
     interviewer_labels: list[str] = field(default_factory=lambda: list(DEFAULT_INTERVIEWER_LABELS))
     blind: bool = False
     embedding_model: str | None = None
+    min_words: int = 3
+    code_interviewer: bool = False
     # A str.format pattern over participant attributes, e.g. "({group}, {service})".
     quote_attribution: str = "({group})"
 
@@ -53,7 +59,9 @@ class Settings:
 
     def segmentation_key(self) -> str:
         """Hash of what shapes segments: a change re-segments every transcript."""
-        shape = {"segmentation": self.segmentation, "max_words": self.max_words}
+        shape: dict[str, Any] = {"segmentation": self.segmentation, "max_words": self.max_words}
+        if self.min_words:  # projects from before min_words keep their key when it is off
+            shape["min_words"] = self.min_words
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +113,14 @@ def load_settings(root: Path) -> Settings:
         raise ProjectError(f"{path}: interviewer_labels must be a list of labels")
     if not isinstance(settings.blind, bool):
         raise ProjectError(f"{path}: blind must be true or false")
+    if not isinstance(settings.code_interviewer, bool):
+        raise ProjectError(f"{path}: code_interviewer must be true or false")
+    if (
+        not isinstance(settings.min_words, int)
+        or isinstance(settings.min_words, bool)
+        or not 0 <= settings.min_words <= 50
+    ):
+        raise ProjectError(f"{path}: min_words must be a whole number from 0 to 50")
     if not isinstance(settings.quote_attribution, str):
         raise ProjectError(f'{path}: quote_attribution must be text, e.g. "({{group}})"')
     return settings
@@ -118,6 +134,8 @@ max_words: 150            # longer turns are split at sentence boundaries (sente
 interviewer_labels: [{labels}]
 blind: false              # true: coders do not see each other's codings in the workbench
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
+min_words: 3              # shorter participant turns join the speaker's last segment or are context
+code_interviewer: false   # true: interviewer turns can be coded (the facilitator's words are data)
 # How exported quotes are attributed, from participants.csv columns:
 quote_attribution: "({group})"   # e.g. "({group}, {service})"
 """.replace("{labels}", ", ".join(DEFAULT_INTERVIEWER_LABELS))

@@ -127,7 +127,10 @@ def write_report_project(root: Path, pseudonyms: bool = True) -> Path:
     (root / "transcripts").mkdir(parents=True, exist_ok=True)
     (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     (root / "qualkit.yaml").write_text(
-        'segmentation: turn\nquote_attribution: "({group}, {service})"\n', encoding="utf-8"
+        # min_words: 0 keeps the one-word answer "Yes." a coding unit: the reports must
+        # handle a quote that short.
+        'segmentation: turn\nmin_words: 0\nquote_attribution: "({group}, {service})"\n',
+        encoding="utf-8",
     )
     (root / "transcripts" / "participants.csv").write_text(PARTICIPANTS, encoding="utf-8")
     (root / "transcripts" / "t1.txt").write_text(FOCUS_GROUP, encoding="utf-8")

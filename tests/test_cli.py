@@ -101,7 +101,10 @@ def test_code_undo_export_roundtrip(project: Path, tmp_path: Path) -> None:
         str(project),
     )
     assert "referral" in out.read_text()
-    assert "undid code" in run("undo", "--coder", "ana", "--project", str(project)).stdout
+    assert (
+        "undid: code Referral on segment"
+        in run("undo", "--coder", "ana", "--project", str(project)).stdout
+    )
     status = run("status", "--project", str(project)).stdout
     assert "codings: none yet" in status
 

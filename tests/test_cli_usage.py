@@ -41,13 +41,12 @@ def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     "args",
     [
         ["frobnicate"],
-        ["code", "2", "referral"],  # no --coder
         ["agreement"],  # no --coders
         ["status", "--bogus"],
         ["code", "abc", "referral", "--coder", "ana"],  # not a number
         ["export", "codings"],  # no --output
     ],
-    ids=["unknown-command", "missing-coder", "missing-coders", "bad-option", "bad-type", "no-out"],
+    ids=["unknown-command", "missing-coders", "bad-option", "bad-type", "no-out"],
 )
 def test_usage_errors_print_one_line_and_exit_2(project_dir: Path, args: list[str]) -> None:
     proc = run(*args, cwd=project_dir)
@@ -140,3 +139,25 @@ def test_suggest_without_coder_learns_from_the_remembered_coder_only(tmp_path: P
         for s in json.loads(line)["suggestions"]
     }
     assert sids[0] in cited_ben
+
+
+def test_coding_commands_use_the_remembered_coder_and_say_so(project_dir: Path) -> None:
+    with Project.open(project_dir) as p:
+        sid = int(p.segments()["segment_id"].iloc[0])
+    proc = run("code", str(sid), "referral", cwd=project_dir)  # nobody remembered yet
+    assert proc.returncode == 1 and proc.stderr.startswith("error: no coder: pass --coder")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    with Project.open(project_dir) as p:
+        p.remember_coder("ana")
+    proc = run("code", str(sid), "referral", cwd=project_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "coder: ana (remembered" in proc.stderr
+    with Project.open(project_dir) as p:
+        assert p.codes_of(sid, "ana") == ["referral"]
+        name = p.codebook.get("referral").name
+    proc = run("undo", cwd=project_dir)
+    assert proc.returncode == 0, proc.stderr
+    # In words: which code on which segment, not a raw payload.
+    assert proc.stdout.strip() == f"undid: code {name} on segment {sid} (ana)"
+    log = run("log", cwd=project_dir).stdout
+    assert f" code         {name} on segment {sid}" in log and "{" not in log

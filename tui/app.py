@@ -40,6 +40,7 @@ class QualkitApp(App):
         self.coder = coder or project.remembered_coder
         self.suggestions_enabled = suggestions
         self.user_keymap = keymap or {}
+        self._help_key: tuple | None = None  # what the installed help screen was built from
         from qualkit.tui.commands import WorkbenchCommands
 
         self.COMMANDS = self.COMMANDS | {WorkbenchCommands}
@@ -82,7 +83,15 @@ class QualkitApp(App):
         book = getattr(screen, "book", None)
         if book is not None:
             code_keys = [(c.key, c.name) for c in book.codes.values() if c.key]
-        self.push_screen(HelpScreen(keymap, code_keys))
+        # Built once and kept (installed): opening help again only shows it. A new keymap or
+        # new code keys build it again.
+        key = (tuple(sorted(keymap.items())), tuple(code_keys))
+        if self._help_key != key:
+            if self._help_key is not None:
+                self.uninstall_screen("help")
+            self.install_screen(HelpScreen(keymap, code_keys), "help")
+            self._help_key = key
+        self.push_screen("help")
 
 
 def run_app(project_path: Path, coder: str | None) -> None:

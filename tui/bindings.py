@@ -84,6 +84,13 @@ CODING_ACTIONS: tuple[Action, ...] = (
     Action("focus-transcripts", "f2", "focus('transcripts')", "Focus the transcript list", "Move"),
     Action("focus-view", "f3", "focus('view')", "Focus the transcript", "Move"),
     Action("focus-codebook", "f4", "focus('codebook')", "Focus the codebook", "Move"),
+    Action(
+        "focus-suggestions",
+        "f6",
+        "focus('suggestions')",
+        "Show the suggestions (a tab on narrow terminals)",
+        "Move",
+    ),
     Action("suggest", "f5", "refresh_suggestions", "Compute suggestions again", "Code"),
     *(
         Action(f"accept-suggestion-{n}", str(n), f"accept({n})", f"Accept suggestion {n}", "Code")

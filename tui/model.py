@@ -121,7 +121,7 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
             is_interviewer=r.is_interviewer,
             text=r.text,
             reviewed=r.segment_id in reviewed,
-            coding_unit=r.coding_unit,
+            coding_unit=project.is_coding_unit(r),
         )
         items.append(item)
         by_id[item.segment_id] = item
@@ -141,7 +141,9 @@ def segment_chips(project: Project, segment_id: int, coder: str, blind: bool) ->
 
 
 def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Counter]:
-    """(codings by this coder per code, codings by everyone per code)."""
-    mine = Counter(project.code_usage(coder))
-    everyone = Counter(project.code_usage(project.visible_layer(coder, blind)))
+    """(segments this coder coded per code, segments anyone visible coded per code), both
+    rolled up the codebook by the core: a theme counts its own and its sub-codes' segments,
+    each once."""
+    mine = Counter(project.code_counts(coder))
+    everyone = Counter(project.code_counts(project.visible_layer(coder, blind)))
     return mine, everyone

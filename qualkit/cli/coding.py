@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qualkit.cli.app import CoderOption, ProjectOption, app, open_project
+from qualkit.cli.app import OptionalCoderOption, ProjectOption, app, open_project
 from qualkit.errors import QualkitError
 
 SegmentArgument = Annotated[
@@ -20,6 +20,21 @@ WorkbenchCoderOption = Annotated[
         "--coder", help="Coder name (default: the coder the project remembers).", metavar="NAME"
     ),
 ]
+
+
+def acting_coder(project: object, coder: str | None) -> str:
+    """--coder, else the coder the project remembers (said on stderr, so a script sees whose
+    layer changed); neither is a one-line error."""
+    if coder:
+        return coder
+    remembered = getattr(project, "remembered_coder", None)
+    if not remembered:
+        raise QualkitError(
+            "no coder: pass --coder NAME (the project remembers none until you open the "
+            "workbench or pass --coder once)"
+        )
+    typer.echo(f"coder: {remembered} (remembered; --coder NAME to change)", err=True)
+    return remembered
 
 
 @app.callback(invoke_without_command=True)
@@ -53,7 +68,7 @@ def tui(coder: WorkbenchCoderOption = None, project: ProjectOption = Path(".")) 
 def code(
     segment_id: SegmentArgument,
     code_id: CodeArgument,
-    coder: CoderOption,
+    coder: OptionalCoderOption = None,
     memo: Annotated[
         str | None, typer.Option("--memo", help="A memo on this coding.", metavar="TEXT")
     ] = None,
@@ -61,6 +76,7 @@ def code(
 ) -> None:
     """Apply a code to a segment."""
     p = open_project(project)
+    coder = acting_coder(p, coder)
     coding_id = p.code(segment_id, code_id, coder, memo=memo)
     typer.echo(f"coded segment {segment_id} as {code_id} ({coder}, coding {coding_id})")
 
@@ -69,35 +85,43 @@ def code(
 def uncode(
     segment_id: SegmentArgument,
     code_id: CodeArgument,
-    coder: CoderOption,
+    coder: OptionalCoderOption = None,
     project: ProjectOption = Path("."),
 ) -> None:
     """Remove a code from a segment (undo brings it back)."""
-    open_project(project).uncode(segment_id, code_id, coder)
+    p = open_project(project)
+    coder = acting_coder(p, coder)
+    p.uncode(segment_id, code_id, coder)
     typer.echo(f"removed {code_id} from segment {segment_id} ({coder})")
 
 
 @app.command()
 def review(
     segment_id: SegmentArgument,
-    coder: CoderOption,
+    coder: OptionalCoderOption = None,
     clear: Annotated[bool, typer.Option("--clear", help="Remove the mark.")] = False,
     project: ProjectOption = Path("."),
 ) -> None:
     """Mark a segment reviewed with nothing to code (it then counts towards progress)."""
-    open_project(project).mark_reviewed(segment_id, coder, reviewed=not clear)
+    p = open_project(project)
+    coder = acting_coder(p, coder)
+    p.mark_reviewed(segment_id, coder, reviewed=not clear)
     typer.echo(f"segment {segment_id} {'not ' if clear else ''}marked reviewed ({coder})")
 
 
 @app.command()
-def undo(coder: CoderOption, project: ProjectOption = Path(".")) -> None:
-    """Undo the coder's latest action."""
-    event = open_project(project).undo(coder)
-    typer.echo(f"undid {event.action} ({event.time})" if event else "nothing to undo")
+def undo(coder: OptionalCoderOption = None, project: ProjectOption = Path(".")) -> None:
+    """Undo the coder's latest action, and say what it was."""
+    p = open_project(project)
+    name = acting_coder(p, coder)
+    event = p.undo(name)
+    typer.echo(f"undid: {p.describe_event(event)}" if event else f"nothing to undo ({name})")
 
 
 @app.command()
-def redo(coder: CoderOption, project: ProjectOption = Path(".")) -> None:
-    """Redo the action the coder undid last."""
-    event = open_project(project).redo(coder)
-    typer.echo(f"redid {event.action}" if event else "nothing to redo")
+def redo(coder: OptionalCoderOption = None, project: ProjectOption = Path(".")) -> None:
+    """Redo the action the coder undid last, and say what it was."""
+    p = open_project(project)
+    name = acting_coder(p, coder)
+    event = p.redo(name)
+    typer.echo(f"redid: {p.describe_event(event)}" if event else f"nothing to redo ({name})")

@@ -128,7 +128,8 @@ def log(
     project: ProjectOption = Path("."),
 ) -> None:
     """The audit trail: every change, who made it and when (newest first)."""
-    for event in open_project(project).events(coder, limit):
+    p = open_project(project)
+    for event in p.events(coder, limit):
         if as_json:
             record = {
                 "id": event.id,
@@ -140,8 +141,7 @@ def log(
             }
             typer.echo(json.dumps(record))
         else:
-            detail = json.dumps(event.payload)
-            detail = detail if len(detail) <= 80 else detail[:77] + "..."
+            detail = p.describe_event(event, what_only=True)
             undone = "  (undone)" if event.undone else ""
             typer.echo(
                 f"{event.id:>6} {event.time} {event.coder:<12} {event.action:<12} {detail}{undone}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 
 from qualkit.ingest.planned import PlannedSegment, PlannedTranscript, PlannedTurn
-from qualkit.ingest.segmentation import split_turns, text_hash
+from qualkit.ingest.segmentation import split_turns, text_hash, word_count
 from qualkit.settings import Settings
 from qualkit.store import SegmentRow, Store
 
@@ -18,22 +18,48 @@ MATCH_WINDOW = 25
 
 
 def plan_segments(text: str, turns: list[PlannedTurn], settings: Settings) -> list[PlannedSegment]:
-    """Cut each turn into segments (sentences or whole turns); the interviewer's stay whole."""
+    """Cut each turn into segments (sentences or whole turns); the interviewer's stay whole.
+
+    A participant's piece shorter than `settings.min_words` words ("Yeah.", "No.") joins the
+    segment just before it when that segment is the same speaker's; otherwise it stays alone
+    and the project treats it as context (`Project.is_coding_unit`).
+    """
     spans_per_turn = split_turns(
         text, [(t.start, t.end) for t in turns], settings.max_words, settings.segmentation
     )
     segments: list[PlannedSegment] = []
+    previous_turn: PlannedTurn | None = None
     for turn, spans in zip(turns, spans_per_turn, strict=True):
         # The interviewer's words stay whole: they are context, not coding units.
         if turn.is_interviewer and len(spans) > 1:
             spans = [type(spans[0])(spans[0].start, spans[-1].end)]
         for span in spans:
             words = text[span.start : span.end]
-            segments.append(
-                PlannedSegment(
-                    turn.idx, len(segments), span.start, span.end, words, text_hash(words)
+            last = segments[-1] if segments else None
+            if (
+                last is not None
+                and previous_turn is not None
+                and not turn.is_interviewer
+                and settings.min_words
+                and word_count(words) < settings.min_words
+                and previous_turn.speaker == turn.speaker
+                and previous_turn.participant_id == turn.participant_id
+                and not previous_turn.is_interviewer
+            ):
+                # Within one turn the words are contiguous; across turns the speaker label
+                # between them is left out, so the text reads as one answer.
+                same_turn = last.turn == turn.idx
+                joined = text[last.start : span.end] if same_turn else f"{last.text}\n{words}"
+                segments[-1] = PlannedSegment(
+                    last.turn, last.position, last.start, span.end, joined, text_hash(joined)
                 )
-            )
+            else:
+                segments.append(
+                    PlannedSegment(
+                        turn.idx, len(segments), span.start, span.end, words, text_hash(words)
+                    )
+                )
+            previous_turn = turn
     return segments
 
 

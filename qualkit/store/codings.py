@@ -226,6 +226,25 @@ class CodingTables(EventLog):
             args = (coder,)
         return dict(self.conn.execute(sql + " GROUP BY code_id", args).fetchall())
 
+    def coded_pairs(self, coder: str | None = None) -> list[tuple[int, str, str]]:
+        """(segment id, code id, coder) of every live coding on live text (all coders, or one)."""
+        sql = (
+            "SELECT c.segment_id, c.code_id, c.coder FROM codings c "
+            "JOIN segments s ON s.id = c.segment_id WHERE c.removed = 0 AND s.orphaned = 0"
+        )
+        args: tuple = ()
+        if coder is not None:
+            sql += " AND c.coder = ?"
+            args = (coder,)
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in self.conn.execute(sql, args)]
+
+    def review_pairs(self) -> list[tuple[int, str]]:
+        """(segment id, coder) of every reviewed mark."""
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self.conn.execute("SELECT segment_id, coder FROM reviews")
+        ]
+
     def coded_unit_counts(self) -> dict[tuple[str, str], int]:
         """(transcript, coder) -> number of live coding units with at least one code."""
         return {

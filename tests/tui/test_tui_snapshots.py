@@ -1,4 +1,5 @@
-"""SVG snapshots of every workbench screen at 120x40 (cursor blink off).
+"""SVG snapshots of every workbench screen at 120x40, and the coding screen at 80x24, 120x35
+and 200x50 (cursor blink off).
 
 Update after an intended change with: pytest tests/tui --snapshot-update
 """
@@ -40,6 +41,33 @@ def test_main_screen(study: Path, snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(study, suggestions=True), terminal_size=SIZE, run_before=run_before)
+
+
+def _coded_study(study: Path) -> None:
+    with Project.open(study) as p:
+        answers = p.segments("p1")["segment_id"].tolist()
+        p.code(answers[0], "referral", "ana")
+        p.code(answers[1], "waiting", "ana")
+        p.code(answers[1], "impact", "bo")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_coding_screen_at_terminal_size(study: Path, snap_compare, size) -> None:
+    """Narrow: the transcript alone with a tab line; wide: three panes, transcript >= 60."""
+    _coded_study(study)
+    assert snap_compare(app_for(study), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("key", ["f2", "f4", "f6"])
+def test_narrow_terminal_side_pane_tabs(study: Path, snap_compare, key: str) -> None:
+    _coded_study(study)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+
+    assert snap_compare(app_for(study), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_coder_prompt(study: Path, snap_compare) -> None:

@@ -49,7 +49,7 @@ async def test_code_key_applies_code_and_commits(study: Path) -> None:
         with Project.open(study) as other:
             assert other.codes_of(sid, "ana") == ["access"]
         assert view_of(app).current.codes_by("ana") == ["access"]
-        assert "coded or reviewed 1/" in str(app.screen.query_one("#status").render())
+        assert "coded or reviewed by you 1/" in str(app.screen.query_one("#status").render())
 
 
 async def test_undo_and_redo(study: Path) -> None:
@@ -358,7 +358,7 @@ async def test_reviewed_mark_counts_and_is_skipped(study: Path) -> None:
         await pilot.pause()
         assert project.reviewed("ana") == {first}
         assert current_id(app) != first  # moved on to the next segment still to do
-        assert "coded or reviewed 1/" in str(app.screen.query_one("#status").render())
+        assert "coded or reviewed by you 1/" in str(app.screen.query_one("#status").render())
         await pilot.press("home")
         await pilot.press("n")
         await pilot.pause()
@@ -366,7 +366,7 @@ async def test_reviewed_mark_counts_and_is_skipped(study: Path) -> None:
         await pilot.press("u")
         await pilot.pause()
         assert project.reviewed("ana") == set()
-        assert "coded or reviewed 0/" in str(app.screen.query_one("#status").render())
+        assert "coded or reviewed by you 0/" in str(app.screen.query_one("#status").render())
 
 
 async def test_transcripts_can_be_grouped_by_another_attribute(study: Path) -> None:
@@ -410,7 +410,7 @@ async def test_escape_cancels_the_suggestion_worker(study: Path, monkeypatch) ->
         await pilot.pause()
         panel = str(app.screen.query_one("#suggestions").render())
         assert "paused" in panel
-        await pilot.press("j")  # moving does not restart the work
+        await pilot.press("n")  # moving does not restart the work
         await pilot.pause()
         assert len(started) == 1
         # the UI stayed usable throughout
@@ -532,3 +532,70 @@ def test_suggestion_reasons_show_how_strong_the_evidence_is() -> None:
     assert describe_reason(near) == "like #4 (0.62): “The wait was long”"
     field = {"codebook": {"field": "example", "text": "We waited weeks.", "similarity": 0.171}}
     assert describe_reason(field) == "codebook example (0.17): We waited weeks."
+
+
+async def test_codebook_editor_asks_before_dropping_edits_and_never_selects_on_focus(
+    study: Path,
+) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert editor.code_id == "access"
+        await pilot.press("tab")  # from the tree into Name: the text must not be selected
+        await pilot.pause()
+        name = editor.query_one("#field-name")
+        assert app.focused is name and name.selection.is_empty
+        await pilot.press("end", *"!")
+        assert name.value == "Access!"  # typed after the name, not over it
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ChoiceScreen"  # asks instead of dropping it
+        await pilot.press("escape")  # keep editing
+        await pilot.pause()
+        assert app.screen is editor and name.value == "Access!"
+        await pilot.press("escape")
+        await pilot.pause()
+        app.screen.query_one("#choice-save").press()
+        await pilot.pause()
+        assert project.codebook.get("access").name == "Access!"
+        assert isinstance(app.screen, CodingScreen)
+
+
+async def test_codebook_editor_keeps_the_moved_code_selected(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        await pilot.press("down", "down")  # Waiting
+        await pilot.pause()
+        assert editor.code_id == "waiting"
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert "Waiting" in str(app.screen.query_one("#title").render())  # the name, not id
+        await pilot.press(*"impact", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert project.codebook.get("waiting").parent == "impact"
+        tree = editor.query_one("#editor-tree")
+        assert editor.code_id == "waiting" and tree.cursor_node.data == "waiting"
+
+
+async def test_help_is_built_once_and_reopens(study: Path) -> None:
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        first = app.screen
+        assert type(first).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen is first  # the same screen, not built again

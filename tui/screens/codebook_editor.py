@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qualkit.tui.widgets.dialogs import CodePicker, NameScreen, PickerChoice
+from qualkit.tui.widgets.dialogs import ChoiceScreen, CodePicker, NameScreen, PickerChoice
 from qualkit.tui.widgets.panels import add_codes
 from rich.text import Text
 from textual import on
@@ -54,16 +54,19 @@ class CodebookEditor(Screen[None]):
         self.project = project
         self.coder = coder
         self.code_id: str | None = None
+        self._code_nodes: dict[str, Any] = {}
+        self._asking = False  # the unsaved-changes question is on screen
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
         with Horizontal():
             yield Tree("codes", id="editor-tree")
-            with VerticalScroll(id="form"):
+            with VerticalScroll(id="form", can_focus=False):
                 yield Label("", id="code-id")
                 for name in FIELDS:
                     yield Label(name.capitalize(), classes="field-label")
-                    yield Input(id=f"field-{name}")
+                    # Focus must never select the text: the next key would replace it.
+                    yield Input(id=f"field-{name}", select_on_focus=False)
                 yield Label("Examples (one per line)", classes="field-label")
                 yield TextArea(id="field-examples", soft_wrap=True)
                 with Horizontal(id="buttons"):
@@ -105,15 +108,80 @@ class CodebookEditor(Screen[None]):
             return text
 
         nodes = add_codes(tree.root, book, label)
-        target = select if select in nodes else (next(iter(nodes)) if nodes else None)
+        self._code_nodes = nodes
+        first = next(iter(book.codes), None)  # file order: the first theme
+        target = select if select in nodes else first
         if target is not None:
-            tree.move_cursor(nodes[target])
             self._show(target)
+            # The rebuilt tree computes its lines on the next refresh: moving the cursor now
+            # would land on the first code, so move it (and keep it there) after that.
+            self.code_id = target
+            self.call_after_refresh(self._select, target)
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted) -> None:
-        if event.node.data:
-            self._show(event.node.data)
+        target = event.node.data
+        if not target or target == self.code_id:
+            return
+        if self._asking or not self._unsaved():
+            if not self._asking:
+                self._show(target)
+            return
+        # Leaving a code with unsaved field edits: save them, drop them, or stay.
+        left = self.code_id
+
+        def answered(answer: str | None) -> None:
+            self._asking = False
+            if answer == "save" and not self.action_save_fields(reselect=False):
+                answer = None
+            if answer in ("save", "discard"):
+                self._show(target)
+            else:
+                self._select(left)
+
+        self._ask_unsaved(answered)
+
+    def _unsaved(self) -> dict[str, Any]:
+        """The fields edited on screen and not saved yet (empty when none)."""
+        book = self._book()
+        if self.code_id is None or book is None or self.code_id not in book:
+            return {}
+        values: dict[str, Any] = {
+            name: self.query_one(f"#field-{name}", Input).value.strip() for name in FIELDS
+        }
+        values["examples"] = [
+            line.strip()
+            for line in self.query_one("#field-examples", TextArea).text.splitlines()
+            if line.strip()
+        ]
+        code = book.codes[self.code_id]
+        return {
+            k: v
+            for k, v in values.items()
+            if (getattr(code, k) or ("" if k != "examples" else [])) != v
+        }
+
+    def _ask_unsaved(self, answered: Any) -> None:
+        self._asking = True
+        book = self._book()
+        name = book.codes[self.code_id].name if book is not None and self.code_id in book else ""
+        fields = ", ".join(self._unsaved())
+        self.app.push_screen(
+            ChoiceScreen(
+                f"Unsaved changes to {name}",
+                f"You changed {fields} and did not save.",
+                [("save", "Save"), ("discard", "Discard"), ("back", "Keep editing")],
+            ),
+            answered,
+        )
+
+    def _select(self, code_id: str | None) -> None:
+        """Put the tree's cursor on a code (after the tree has laid out its lines)."""
+        tree = self.query_one(Tree)
+        node = self._code_nodes.get(code_id or "")
+        if node is not None:
+            tree.move_cursor(node)
+            tree.scroll_to_node(node, animate=False)
 
     def _show(self, code_id: str) -> None:
         book = self._book()
@@ -134,35 +202,33 @@ class CodebookEditor(Screen[None]):
             return False
         return True
 
-    def action_save_fields(self) -> None:
+    def action_save_fields(self, reselect: bool = True) -> bool:
+        """Ctrl+S: write the edited fields; True when they were saved (or nothing changed)."""
         code_id = self.code_id
-        book = self._book()
-        if code_id is None or book is None:
-            return
-        values: dict[str, Any] = {
-            name: self.query_one(f"#field-{name}", Input).value.strip() for name in FIELDS
-        }
-        values["examples"] = [
-            line.strip()
-            for line in self.query_one("#field-examples", TextArea).text.splitlines()
-            if line.strip()
-        ]
-        code = book.codes[code_id]
-        changed = {
-            k: v
-            for k, v in values.items()
-            if (getattr(code, k) or ("" if k != "examples" else [])) != v
-        }
+        if code_id is None or self._book() is None:
+            return False
+        changed = self._unsaved()
         if not changed:
             self.notify("Nothing changed.", timeout=2)
-            return
+            return True
 
         def save() -> None:  # through the project, so the audit trail records it
             self.project.update_code(code_id, actor=self.coder, **changed)
 
-        if self._guard(save):
-            self.notify(f"Saved {', '.join(changed)} of {code_id}.", timeout=3)
+        if not self._guard(save):
+            return False
+        self.notify(f"Saved {', '.join(changed)} of {code_id}.", timeout=3)
+        if reselect:
             self._fill_tree(code_id)
+        else:
+            self._relabel()
+        return True
+
+    def _relabel(self) -> None:
+        """Names and keys may have changed: rebuild the tree, keeping the cursor where it is."""
+        tree = self.query_one(Tree)
+        current = tree.cursor_node.data if tree.cursor_node is not None else None
+        self._fill_tree(current)
 
     def action_add(self, child: bool) -> None:
         parent = self.code_id if child else None
@@ -179,14 +245,16 @@ class CodebookEditor(Screen[None]):
         title = f"Name of the new sub-code of {parent}" if parent else "Name of the new code"
         self.app.push_screen(NameScreen(title), named)
 
-    def _picker(self, book: Any, code_id: str, title: str, top: bool = False) -> CodePicker:
+    def _picker(
+        self, book: Any, code_id: str, title: str, top: bool = False, enter: str = "chooses it"
+    ) -> CodePicker:
         """The codes `code_id` can be moved under, merged into or remapped to: not itself nor
         one of its descendants."""
         exclude = {code_id, *book.descendants(code_id)}
         codes = [(c.id, c.name, c.name) for c in book.codes.values() if c.id not in exclude]
         if top:
             codes.insert(0, ("__top__", "(top level)", "(top level)"))
-        return CodePicker(codes, title, allow_create=False)
+        return CodePicker(codes, title, allow_create=False, enter=enter)
 
     def action_move(self) -> None:
         code_id = self.code_id
@@ -205,7 +273,10 @@ class CodebookEditor(Screen[None]):
             if self._guard(move):
                 self._fill_tree(code_id)
 
-        picker = self._picker(book, code_id, f"Move {code_id} under…", top=True)
+        name = book.codes[code_id].name
+        picker = self._picker(
+            book, code_id, f"Move “{name}” under…", top=True, enter="moves it there"
+        )
         self.app.push_screen(picker, chosen)
 
     def action_merge(self) -> None:
@@ -225,7 +296,10 @@ class CodebookEditor(Screen[None]):
                 self.notify(f"Merged {code_id} into {target} ({moved[0]} coding(s) moved).")
                 self._fill_tree(target)
 
-        self.app.push_screen(self._picker(book, code_id, f"Merge {code_id} into…"), chosen)
+        name = book.codes[code_id].name
+        self.app.push_screen(
+            self._picker(book, code_id, f"Merge “{name}” into…", enter="merges into it"), chosen
+        )
 
     def action_delete(self) -> None:
         code_id = self.code_id
@@ -242,7 +316,13 @@ class CodebookEditor(Screen[None]):
                 self.notify(f"Deleted {code_id}" + (f"; codings moved to {remap}" if remap else ""))
                 self._fill_tree(remap)
 
-        picker = self._picker(book, code_id, f"Delete {code_id}: move its {used} coding(s) to…")
+        name = book.codes[code_id].name
+        picker = self._picker(
+            book,
+            code_id,
+            f"Delete “{name}”: move its {used} coding(s) to…",
+            enter="deletes it, codings moved there",
+        )
         if not used:
             picker.codes.insert(0, ("__none__", "(no codings: just delete)", "(just delete)"))
         self.app.push_screen(picker, chosen)
@@ -262,4 +342,16 @@ class CodebookEditor(Screen[None]):
             handler()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        """Esc: leave the editor; unsaved field edits are saved or dropped only on request."""
+        if not self._unsaved():
+            self.dismiss(None)
+            return
+
+        def answered(answer: str | None) -> None:
+            self._asking = False
+            if answer == "save" and self.action_save_fields(reselect=False):
+                self.dismiss(None)
+            elif answer == "discard":
+                self.dismiss(None)
+
+        self._ask_unsaved(answered)

@@ -17,6 +17,7 @@ from qualkit.tui.bindings import CODING_ACTIONS, bindings
 from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
 from qualkit.tui.screens.coding_keys import CodingActions
+from qualkit.tui.screens.coding_layout import AdaptiveLayout, empty_project_message
 from qualkit.tui.widgets.dialogs import MessageScreen
 from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
 from qualkit.tui.widgets.transcript_view import TranscriptView
@@ -38,7 +39,7 @@ from qualkit.project import Project
 T = TypeVar("T")
 
 
-class CodingScreen(CodingActions, Screen):
+class CodingScreen(AdaptiveLayout, CodingActions, Screen):
     """Transcripts | transcript | codebook, suggestions, status."""
 
     BINDINGS = [
@@ -92,24 +93,33 @@ class CodingScreen(CodingActions, Screen):
         self._codebook_problem: str | None = None
         self._status_line = ""
         self._suggestions_paused = False
+        self.tab = "view"  # the pane shown on a narrow terminal
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
+        yield Static(id="tabs")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Static("Transcripts", classes="panel-title")
+                yield Static("Transcripts  (% done by you)", classes="panel-title")
                 yield TranscriptList(id="transcripts")
             yield TranscriptView(id="view")
             with Vertical(id="right"):
-                yield Static("Codebook  (mine/all)", classes="panel-title", id="codebook-title")
-                yield CodebookTree("codes", id="codebook")
-                yield Static("", id="code-info")
-                yield Static("Suggestions", classes="panel-title")
-                yield SuggestionsPanel("", id="suggestions")
+                with Vertical(id="codebook-pane"):
+                    yield Static(self._codebook_title(), classes="panel-title", id="codebook-title")
+                    yield CodebookTree("codes", id="codebook")
+                    yield Static("", id="code-info")
+                with Vertical(id="suggestions-pane"):
+                    yield Static("Suggestions  (strength; 1-9 accepts)", classes="panel-title")
+                    yield SuggestionsPanel("", id="suggestions")
         yield Static("", id="status")
         yield Footer()
+
+    def _codebook_title(self) -> str:
+        if self.blind:
+            return "Codebook  (segments you coded)"
+        return "Codebook  (segments: yours/all)"
 
     def on_mount(self) -> None:
         self.title = f"qualkit · {self.project.root.name}"
@@ -130,7 +140,8 @@ class CodingScreen(CodingActions, Screen):
         if first:
             self.open_transcript(first)
         else:
-            view.empty_message = "No transcripts yet: reading transcripts/ …"
+            view.empty_message = empty_project_message(self.project.root)
+        self._apply_width(self.app.size.width)
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
         self.call_after_refresh(self._check_transcripts)
@@ -216,13 +227,15 @@ class CodingScreen(CodingActions, Screen):
             if self.engine is not None and self._codebook_problem is None:
                 self.engine.mark_stale()
 
-    def _count(self, code_id: str, delta: int) -> None:
-        self.mine[code_id] = self.mine.get(code_id, 0) + delta
-        self.everyone[code_id] = self.everyone.get(code_id, 0) + delta
-        if self.book is not None and code_id in self.book:
-            self.query_one(CodebookTree).update_code(
-                self.book.codes[code_id], self.mine, self.everyone, self.blind
-            )
+    def refresh_counts(self) -> None:
+        """Read the rolled-up counts from the core again and relabel the codebook tree (a code
+        changes its own count and its themes': the core knows which segments overlap)."""
+        counts = self.guard(lambda: model.code_counts(self.project, self.coder, self.blind))
+        if counts is None:
+            return
+        self.mine, self.everyone = dict(counts[0]), dict(counts[1])
+        if self.book is not None:
+            self.query_one(CodebookTree).relabel(self.book, self.mine, self.everyone, self.blind)
 
     def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
         book = self.book
@@ -265,6 +278,8 @@ class CodingScreen(CodingActions, Screen):
     def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.open_transcript(event.option.id)
+            if self.narrow:
+                self._show_tab("view")
             self.view.focus()
 
     def _check_transcripts(self) -> None:
@@ -318,33 +333,6 @@ class CodingScreen(CodingActions, Screen):
         self._show_suggestions(None)
         # After the frame is drawn: moving never waits for the suggestion worker to start.
         self.call_after_refresh(self._request_suggestions)
-
-    def _update_status(self) -> None:
-        view = self.view
-        item = view.current
-        parts = []
-        if self.transcript:
-            entry = self._entry(self.transcript)
-            parts.append(self.transcript)
-            if item is not None:
-                parts.append(f"segment {view.cursor + 1}/{len(view.items)} (#{item.segment_id})")
-                who = item.participant or item.speaker
-                if item.is_interviewer:
-                    who = f"{item.speaker} (interviewer)"
-                parts.append(who)
-            if entry is not None:
-                parts.append(
-                    f"coded or reviewed {entry.coded_or_reviewed}/{entry.segments} "
-                    f"({entry.percent:.0f}%)"
-                )
-                if entry.done:
-                    parts.append("done ✓")
-        if self.blind:
-            parts.append("blind")
-        line = " · ".join(parts)
-        if line != self._status_line:
-            self._status_line = line
-            self.query_one("#status", Static).update(line, layout=False)
 
     def _after_coding_change(self, index: int, had_codes: bool) -> None:
         """Refresh one segment's codings, its transcript's progress and the status line.
@@ -453,7 +441,11 @@ class CodingScreen(CodingActions, Screen):
         self._request_suggestions()
 
     def action_cancel_work(self) -> None:
-        """Esc: stop the suggestion worker (what it embedded so far stays cached)."""
+        """Esc: back to the transcript from a side tab; else stop the suggestion worker (what
+        it embedded so far stays cached)."""
+        if self.narrow and self.tab != "view":
+            self.toggle_tab("view")
+            return
         if any(w.group == "suggest" and w.is_running for w in self.workers):
             self._cancel.set()
             self.workers.cancel_group(self, "suggest")
@@ -486,6 +478,8 @@ class CodingScreen(CodingActions, Screen):
     def _code_selected(self, event: Tree.NodeSelected) -> None:
         if event.node.data:
             self.apply_code(event.node.data)
+            if self.narrow:
+                self.toggle_tab("view")
 
     def on_unmount(self) -> None:
         self._cancel.set()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qualkit.tui import model
 from qualkit.tui.widgets.dialogs import CodePicker, MemoScreen, PickerChoice
 from qualkit.tui.widgets.panels import CodebookTree, TranscriptList
 
@@ -56,7 +55,11 @@ class CodingActions:
         self.open_transcript(ids[(index + step) % len(ids)])
 
     def action_focus(self, which: str) -> None:
-        self.query_one(f"#{which}").focus()
+        """F2/F3/F4/F6: focus a pane; on a narrow terminal, show it as a tab (or go back)."""
+        if self.narrow:
+            self.toggle_tab(which)
+        elif which != "suggestions":
+            self.query_one(f"#{which}").focus()
 
     # -- actions: coding ---------------------------------------------------------------------
 
@@ -90,7 +93,7 @@ class CodingActions:
             )
         if item.segment_id == self._suggested_for:
             self._applied_here.add(code_id)
-        self._count(code_id, 1)
+        self.refresh_counts()
         self._after_coding_change(index, had)
         return True
 
@@ -132,7 +135,9 @@ class CodingActions:
 
         self.app.push_screen(CodePicker(self.codes_for_picker()), chosen)
 
-    def _choose_own_code(self, title: str, then: Callable[[str], None]) -> None:
+    def _choose_own_code(
+        self, title: str, then: Callable[[str], None], enter: str = "chooses it"
+    ) -> None:
         item = self.view.current
         if item is None:
             return
@@ -150,7 +155,8 @@ class CodingActions:
                 if choice is not None and choice.code_id:
                     then(choice.code_id)
 
-            self.app.push_screen(CodePicker(known, title, allow_create=False), chosen)
+            picker = CodePicker(known, title, allow_create=False, enter=enter)
+            self.app.push_screen(picker, chosen)
 
     def action_remove_code(self) -> None:
         view = self.view
@@ -162,10 +168,10 @@ class CodingActions:
             index = view.cursor
             if not self.attempt(lambda: self.project.uncode(item.segment_id, code_id, self.coder)):
                 return
-            self._count(code_id, -1)
+            self.refresh_counts()
             self._after_coding_change(index, True)
 
-        self._choose_own_code("Remove which code?", remove)
+        self._choose_own_code("Remove which code from this segment?", remove, "removes it")
 
     def action_star(self) -> None:
         view = self.view
@@ -186,7 +192,7 @@ class CodingActions:
             label = self._code_label(code_id)
             self.notify(f"{'Starred' if starred else 'Unstarred'} as a quote for {label}.")
 
-        self._choose_own_code("Star which coding?", star)
+        self._choose_own_code("Star which coding?", star, "stars it")
 
     def action_toggle_reviewed(self) -> None:
         """Mark the segment reviewed with nothing to code (or clear the mark)."""
@@ -195,7 +201,7 @@ class CodingActions:
         if item is None:
             return
         if not item.coding_unit:
-            self.notify("Interviewer turns are context, not coding units.", timeout=2)
+            self.notify("This turn is context, not a coding unit.", timeout=2)
             return
         index = view.cursor
         had = item.handled_by(self.coder)
@@ -222,7 +228,8 @@ class CodingActions:
             self.notify(f"Nothing to {word.lower()}.", timeout=2)
             return
         self._refresh_after_event(event)
-        self.notify(f"{word}: {event.action}", timeout=2)
+        what = self.guard(lambda: self.project.describe_event(event)) or event.action
+        self.notify(f"{word}: {what}", timeout=3)
 
     def _refresh_after_event(self, event: Event) -> None:
         segment_ids = event.segments  # which segments the action changed: decided by the core
@@ -238,12 +245,7 @@ class CodingActions:
                 if not moved:
                     view.move_to(index)
                     moved = True
-        mine, everyone = model.code_counts(self.project, self.coder, self.blind)
-        self.mine, self.everyone = dict(mine), dict(everyone)
-        if self.book is not None:
-            tree = self.query_one(CodebookTree)
-            for code in self.book.codes.values():
-                tree.update_code(code, self.mine, self.everyone, self.blind)
+        self.refresh_counts()
 
     def action_undo(self) -> None:
         self._undo_redo(False)

@@ -8,7 +8,7 @@ from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS, Action
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
@@ -70,7 +70,8 @@ class CodePicker(ModalScreen[PickerChoice | None]):
     DEFAULT_CSS = """
     CodePicker { align: center middle; }
     CodePicker > Vertical {
-        width: 80; height: 24; border: thick $primary; background: $panel; padding: 0 1;
+        width: 80; max-width: 100%; height: 24; max-height: 100%; border: thick $primary;
+        background: $panel; padding: 0 1;
     }
     CodePicker #title { text-style: bold; padding: 0 0 1 0; }
     CodePicker OptionList { height: 1fr; }
@@ -81,16 +82,18 @@ class CodePicker(ModalScreen[PickerChoice | None]):
         codes: list[tuple[str, str, str]],  # (id, name, path label e.g. "Theme › name")
         title: str = "Apply a code",
         allow_create: bool = True,
+        enter: str = "applies it",  # what Enter does, in the filter's placeholder
     ) -> None:
         super().__init__()
         self.codes = codes
         self.title_text = title
         self.allow_create = allow_create
+        self.enter = enter
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, id="title")
-            yield Input(placeholder="type to filter; Enter applies", id="filter")
+            yield Input(placeholder=f"type to filter; Enter {self.enter}", id="filter")
             yield OptionList(id="choices")
 
     def on_mount(self) -> None:
@@ -210,6 +213,47 @@ class MessageScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question with a few answers as buttons; Esc answers None (go back, change nothing)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Back", id="choice-cancel")]
+    DEFAULT_CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen > Vertical {
+        width: 64; max-width: 100%; height: auto; border: thick $warning; background: $panel;
+        padding: 1 2;
+    }
+    ChoiceScreen #title { text-style: bold; }
+    ChoiceScreen Horizontal { height: auto; margin-top: 1; }
+    ChoiceScreen Button { margin-right: 1; }
+    """
+
+    def __init__(self, title: str, message: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.choices = choices  # (answer id, button label), the first is the default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="title")
+            yield Static(self.message)
+            with Horizontal():
+                for n, (answer, label) in enumerate(self.choices):
+                    yield Button(
+                        label, id=f"choice-{answer}", variant="primary" if n == 0 else "default"
+                    )
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("choice-") or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def describe_keys(keys: str) -> str:
     names = {"question_mark": "?", "slash": "/", "pagedown": "PgDn", "pageup": "PgUp"}
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
@@ -222,7 +266,8 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 84; height: 90%; border: thick $primary; background: $panel; padding: 0 1;
+        width: 84; max-width: 100%; height: 90%; border: thick $primary; background: $panel;
+        padding: 0 1;
     }
     """
 
@@ -256,6 +301,19 @@ class HelpScreen(ModalScreen[None]):
             for key, name in self.code_keys:
                 text.append(f"  {key:<18}", style="bold")
                 text.append(f"{name}\n")
+        text.append("What the numbers count\n", style="bold underline")
+        text.append(
+            "  Codebook: segments coded with the code, yours/all (blind: yours). A theme counts\n"
+            "  every segment with the theme or any sub-code, once.\n"
+            "  Status line: the cursor's coding unit of the transcript's units, and how many\n"
+            "  units you coded or marked reviewed. Interviewer turns and short turns (under\n"
+            "  min_words words) are context, not units.\n"
+            "  Transcripts: % of units you coded or reviewed.\n"
+            "  Suggestions: the bar shows how far a code stands out from the other codes for\n"
+            "  this segment. The raw score is in standard deviations above their mean: one\n"
+            "  block per 0.8; 3 or more is strong, 1.5 fair, less weak. Hover the panel for\n"
+            "  the raw scores; the line below a suggestion shows its evidence and similarity.\n"
+        )
         text.append(
             "\nRemap keys in ~/.config/qualkit/keys.toml or .qualkit/keys.toml, e.g.\n"
             '  next-uncoded = "n,ctrl+n"\n',

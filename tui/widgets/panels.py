@@ -48,7 +48,8 @@ class TranscriptList(OptionList):
 
     @staticmethod
     def prompt(entry: model.TranscriptEntry) -> Text:
-        text = Text(" ", no_wrap=True, overflow="ellipsis")
+        # Long names wrap (the percentage comes first, so it is never cut).
+        text = Text(" ")
         text.append("✓" if entry.done else " ", style="bold green")
         text.append(f"{entry.percent:4.0f}% ", style="dim")
         text.append(entry.transcript)
@@ -68,36 +69,85 @@ class TranscriptList(OptionList):
 
 
 class CodebookTree(Tree[str]):
-    """Codes with their key and counts (mine / all)."""
+    """Codes with their key and rolled-up counts; a name too long for the pane is shortened
+    with "…" (the pane below the tree shows the highlighted code's full name), and the counts
+    are never cut."""
 
     nodes: dict[str, Any] = {}  # each code's node, once shown
+    _shown: tuple = ()  # (book, mine, everyone, blind) last shown, to relabel on resize
 
     def show(self, book: Any, mine: dict, everyone: dict, blind: bool) -> None:
+        self._shown = (book, mine, everyone, blind)
         self.clear()
         self.root.expand()
         self.nodes = add_codes(
-            self.root, book, lambda code: self.label_for(code, mine, everyone, blind)
+            self.root,
+            book,
+            lambda code: self.label_for(
+                code, mine, everyone, blind, self._room(len(book.ancestors(code.id)))
+            ),
         )
 
+    def _room(self, depth: int) -> int:
+        """Cells a label has at this depth: the width less guides and the expand icon."""
+        width = self.scrollable_content_region.width or self.size.width
+        if not width:
+            return 0  # not laid out yet: no shortening (relabelled on the first resize)
+        return max(8, width - (depth + 1) * self.guide_depth - 3)
+
     @staticmethod
-    def label_for(code: Any, mine: dict, everyone: dict, blind: bool) -> Text:
-        text = Text()
+    def counts_text(code: Any, mine: dict, everyone: dict, blind: bool) -> str:
+        if blind:
+            return f" {mine.get(code.id, 0)}"
+        return f" {mine.get(code.id, 0)}/{everyone.get(code.id, 0)}"
+
+    @classmethod
+    def label_for(cls, code: Any, mine: dict, everyone: dict, blind: bool, room: int = 0) -> Text:
+        counts = cls.counts_text(code, mine, everyone, blind)
+        key = f"[{code.key}] " if code.key else ""
+        name = code.name
+        if room:
+            fit = room - 2 - len(key) - len(counts)
+            if len(name) > fit:
+                name = name[: max(1, fit - 1)].rstrip() + "…"
+        text = Text(no_wrap=True)
         text.append("● ", style=code.color or "#888888")
-        if code.key:
-            text.append(f"[{code.key}] ", style="bold")
-        text.append(code.name)
-        counts = (
-            f" {mine.get(code.id, 0)}"
-            if blind
-            else (f" {mine.get(code.id, 0)}/{everyone.get(code.id, 0)}")
-        )
+        if key:
+            text.append(key, style="bold")
+        text.append(name)
         text.append(counts, style="dim")
         return text
 
     def update_code(self, code: Any, mine: dict, everyone: dict, blind: bool) -> None:
         node = self.nodes.get(code.id)
         if node is not None:
-            node.set_label(self.label_for(code, mine, everyone, blind))
+            depth = len(self._shown[0].ancestors(code.id)) if self._shown else 0
+            node.set_label(self.label_for(code, mine, everyone, blind, self._room(depth)))
+
+    def relabel(self, book: Any, mine: dict, everyone: dict, blind: bool) -> None:
+        """New counts (or a new width) for every code already shown."""
+        self._shown = (book, mine, everyone, blind)
+        for code_id, node in self.nodes.items():
+            if code_id in book:
+                code = book.codes[code_id]
+                room = self._room(len(book.ancestors(code_id)))
+                node.set_label(self.label_for(code, mine, everyone, blind, room))
+
+    def on_resize(self) -> None:
+        if self._shown:
+            self.relabel(*self._shown)
+
+
+def strength_bar(score: float) -> str:
+    """Five cells for how far a code stands out from the other codes for this segment: the raw
+    score is in standard deviations above their mean (about 1 = weak, 3 or more = strong)."""
+    filled = max(0, min(5, round(float(score) * 5 / 4)))
+    return "█" * filled + "░" * (5 - filled)
+
+
+def strength_word(score: float) -> str:
+    value = float(score)
+    return "strong" if value >= 3 else "fair" if value >= 1.5 else "weak"
 
 
 class SuggestionsPanel(Static):
@@ -108,6 +158,7 @@ class SuggestionsPanel(Static):
     def show_note(self, note: str | None) -> None:
         if self._shown != note:
             self._shown = note
+            self.tooltip = None
             self.update(Text(note or "…", style="dim"), layout=False)
 
     def show(
@@ -118,16 +169,19 @@ class SuggestionsPanel(Static):
     ) -> None:
         self._shown = suggestions
         text = Text()
+        raw = []
         for n, s in enumerate(suggestions, start=1):
             if n > 1:
                 text.append("\n")
             text.append(f"{n} ", style="bold")
+            text.append(strength_bar(s.score), style="green")
+            text.append(f" {strength_word(s.score):<6} ", style="dim")
             text.append("● ", style=code_color(s.code_id) or "#888888")
             text.append(code_label(s.code_id))
-            text.append(f" {s.score:.2f}", style="dim")
+            raw.append(f"{n} {code_label(s.code_id)}: {float(s.score):.2f}")
             reason = describe_reason(getattr(s, "because", {}) or {}) if n <= 3 else ""
             if reason:
-                if len(reason) > 38:
-                    reason = reason[:37] + "…"
                 text.append(f"\n  {reason}", style="dim italic")
+        # The raw scores, for the curious: hover the panel (the help screen says what they mean).
+        self.tooltip = "Raw scores (standard deviations above the mean code):\n" + "\n".join(raw)
         self.update(text, layout=False)

@@ -224,9 +224,11 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         width = self.scrollable_content_region.width
         line = self.scroll_offset.y + y
         if not self.items:
-            if y == 1:
+            # The message wraps: it says what to do, and must be readable at any width.
+            lines = wrap(self.empty_message, max(10, width - 4))
+            if 1 <= y <= len(lines):
                 style = self.get_component_rich_style("transcript-view--empty")
-                return Strip([Segment("  " + self.empty_message, style)]).crop_extend(
+                return Strip([Segment("  " + lines[y - 1], style)]).crop_extend(
                     0, width, self.rich_style
                 )
             return Strip.blank(width, self.rich_style)
@@ -258,7 +260,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
             segments = [marker, *self._header(item, base)]
         elif offset <= len(lines):
             style = base
-            if item.is_interviewer:
+            if not item.coding_unit:  # context: the interviewer, or a short turn
                 style = base + self.get_component_rich_style("transcript-view--interviewer")
             segments = [marker, Segment(lines[offset - 1], style)]
         else:
@@ -268,7 +270,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _header(self, item: SegmentItem, base: Style) -> list[Segment]:
         who = item.speaker or "?"
-        if item.is_interviewer:
+        if not item.coding_unit:
             speaker_style = base + self.get_component_rich_style("transcript-view--interviewer")
         else:
             speaker_style = base + self.get_component_rich_style("transcript-view--speaker")
@@ -276,7 +278,9 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         if item.participant and item.participant != who:
             participant_style = base + self.get_component_rich_style("transcript-view--participant")
             out.append(Segment(f" ({item.participant})", participant_style))
-        if item.reviewed and not item.is_interviewer:
+        if not item.coding_unit and not item.is_interviewer:
+            out.append(Segment(" · context (short turn)", base + Style(dim=True, italic=True)))
+        if item.reviewed and item.coding_unit:
             out.append(Segment(" ✓ reviewed", base + Style(dim=True, italic=True)))
         for chip in item.chips:
             color = self.code_color(chip.code) or "#888888"
