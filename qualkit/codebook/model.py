@@ -42,9 +42,10 @@ Fields of an entry (any other field is an error, with a "did you mean" hint for 
     or gray). :attr:`Code.color` is always normalised to lowercase ``#rrggbb``; the file keeps
     what was written.
 ``key``
-    Optional single printable character, unique across the codebook and case-sensitive. The
-    keys the coding screen uses itself (:data:`RESERVED_KEYS`: ``j k n p c x u m s t e d v q ?
-    /`` and the digits ``1``-``9``) are refused.
+    Optional single printable character, unique across the codebook and case-sensitive. Any
+    character is accepted: which keys the workbench binds is the workbench's business (users
+    remap them), so where a code's key is also a workbench key the workbench says so once and
+    its own binding wins.
 ``children``
     Optional list of entries (``children:`` with nothing after it means none). A code with
     children is a theme; the top-level ancestor of a code is its theme (:meth:`theme_of`).
@@ -98,7 +99,7 @@ from typing import TYPE_CHECKING, Any
 from qualkit.codebook.document import guess_indent
 from qualkit.codebook.editing import CodebookEdits
 from qualkit.codebook.parse import CodebookParser, decode_codebook
-from qualkit.codebook.schema import FIELDS, NAMED_COLORS, RESERVED_KEYS, Code, did_you_mean, slugify
+from qualkit.codebook.schema import FIELDS, NAMED_COLORS, Code, did_you_mean, slugify
 from qualkit.errors import CodebookError
 
 if TYPE_CHECKING:
@@ -109,7 +110,6 @@ __all__ = [
     "Codebook",
     "FIELDS",
     "NAMED_COLORS",
-    "RESERVED_KEYS",
     "TEMPLATE",
     "slugify",
 ]
@@ -130,8 +130,8 @@ TEMPLATE = """\
 #       - "We only went because the health visitor came with us."
 #     color: "#4e79a7"        # #rgb, #rrggbb or blue orange red teal green yellow purple
 #                             #   pink brown grey
-#     key: g                  # one-key shortcut in the coding screen (not j k n p c x u m
-#                             #   s t e d q ? / or 1-9)
+#     key: g                  # one-key shortcut in the coding screen (a workbench key
+#                             #   such as j, n, u or 1-9 wins over it)
 #     children:               # sub-codes; a code with children is a theme
 #       - name: Barriers to engagement
 #

@@ -33,9 +33,6 @@ FIELDS = (
 TEXT_FIELDS = ("description", "include", "exclude")
 UPDATABLE_FIELDS = ("name", "description", "include", "exclude", "examples", "color", "key")
 
-# Keys the TUI coding screen binds itself; a code shortcut there would never fire.
-RESERVED_KEYS = frozenset("jknpcxumstedvq?/123456789")
-
 # Tableau 10, so named colours match the palette exports use by default.
 NAMED_COLORS = {
     "blue": "#4e79a7",
@@ -107,11 +104,6 @@ def key_problem(value: str) -> str | None:
         return f"key {value!r} must be a single character"
     if not value.isprintable() or value.isspace():
         return f"key {value!r} must be a printable character"
-    if value in RESERVED_KEYS:
-        return (
-            f"key {value!r} is used by the coding screen itself; choose another "
-            "(reserved: j k n p c x u m s t e d v q ? / 1-9)"
-        )
     return None
 
 
