@@ -564,7 +564,7 @@ async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monke
 
 
 def test_suggestion_reasons_show_how_strong_the_evidence_is() -> None:
-    from qualkit.tui.workers import describe_reason
+    from qualkit.tui.widgets.panels import describe_reason
 
     near = {"nearest": {"segment_id": 4, "snippet": "The wait was long", "similarity": 0.62}}
     assert describe_reason(near) == "like #4 (0.62): “The wait was long”"
