@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit.agreement.blinding import blind_for
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
 from qualkit.ingest.segmentation import word_count
@@ -389,13 +390,18 @@ class Project:
         return trimmed_quote(self, segment_id, code_id, self._check_coder(coder))
 
     def undo(self, coder: str) -> Event | None:
-        """Reverse the coder's latest action. An action that can no longer be reversed raises
-        HistoryError saying why, and leaves the history: the next undo goes further back."""
-        event = self.store.undo(self._check_coder(coder), known_codes=self._known_codes())
+        """Reverse the coder's latest action (in a window: only its own; see sessions). An
+        action that can no longer be reversed raises HistoryError saying why, and leaves the
+        history: the next undo goes further back."""
+        event = self.store.undo(
+            self._check_coder(coder), known_codes=self._known_codes(), session=self.store.session
+        )
         return None if event is None else self._with_segments(event)
 
     def redo(self, coder: str) -> Event | None:
-        event = self.store.redo(self._check_coder(coder), known_codes=self._known_codes())
+        event = self.store.redo(
+            self._check_coder(coder), known_codes=self._known_codes(), session=self.store.session
+        )
         return None if event is None else self._with_segments(event)
 
     def _known_codes(self) -> set[str] | None:
@@ -483,8 +489,8 @@ class Project:
         return self.store.codings_rows(coder, transcript=transcript)
 
     def visible_layer(self, coder: str | None, blind: bool | None = None) -> str | None:
-        """Whose codings `coder` may see: only their own when the project codes blind."""
-        return visible_layer(coder, self.settings.blind if blind is None else blind)
+        """Whose codings `coder` may see: only their own when they code blind (see blinding)."""
+        return visible_layer(coder, blind_for(self, coder) if blind is None else blind)
 
     def code_usage(self, coder: str | None = None) -> dict[str, int]:
         """Live codings per code id: every coder's, or one coder's."""

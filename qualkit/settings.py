@@ -5,7 +5,8 @@ segmentation: sentences     # or: turn (exactly one segment per speaker turn)
 max_words: 150              # in 'sentences' mode, a longer turn is split at sentence ends
 interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher,
                      Interviewer 1, Interviewer 2]
-blind: false                # true: a coder does not see other coders' codings in the TUI
+blind: true                 # unset: blind as soon as a second coder works on the project;
+                            # true/false: always / never (false: coders see each other's codings)
 embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
 min_words: 3                # a shorter participant turn joins the speaker's previous segment,
                             #   or else is kept as context (not a coding unit); 0 = off
@@ -46,7 +47,8 @@ class Settings:
     segmentation: Segmentation = "sentences"
     max_words: int = 150
     interviewer_labels: list[str] = field(default_factory=lambda: list(DEFAULT_INTERVIEWER_LABELS))
-    blind: bool = False
+    # None (unset) means automatic: blind once a second coder works on the project.
+    blind: bool | None = None
     embedding_model: str | None = None
     min_words: int = 3
     code_interviewer: bool = False
@@ -111,8 +113,8 @@ def load_settings(root: Path) -> Settings:
         isinstance(x, str) for x in settings.interviewer_labels
     ):
         raise ProjectError(f"{path}: interviewer_labels must be a list of labels")
-    if not isinstance(settings.blind, bool):
-        raise ProjectError(f"{path}: blind must be true or false")
+    if settings.blind is not None and not isinstance(settings.blind, bool):
+        raise ProjectError(f"{path}: blind must be true or false (or left out: automatic)")
     if not isinstance(settings.code_interviewer, bool):
         raise ProjectError(f"{path}: code_interviewer must be true or false")
     if (
@@ -132,7 +134,7 @@ segmentation: sentences   # 'turn' = exactly one coding unit per speaker turn
 max_words: 150            # longer turns are split at sentence boundaries (sentences mode)
 # Speaker labels treated as the interviewer (kept as context, not coding units):
 interviewer_labels: [{labels}]
-blind: false              # true: coders do not see each other's codings in the workbench
+# blind: true             # unset = blind once a second coder works here; false = never blind
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
 min_words: 3              # shorter participant turns join the speaker's last segment or are context
 code_interviewer: false   # true: interviewer turns can be coded (the facilitator's words are data)

@@ -431,7 +431,8 @@ def test_cli_agreement_table_footer_json_csv(project: Project, tmp_path: Path) -
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output
-    for fragment in ("referral", "only ana", "Po =", "Pe =", "Do", "De", "AC1", "κ"):
+    # names, not ids; the formulas are in the methods paragraph
+    for fragment in ("Referral", "only ana", "Po =", "Pe =", "Do", "De", "AC1", "κ"):
         assert fragment in res.output, fragment
     out_csv = tmp_path / "exports" / "agreement.csv"
     res = runner.invoke(
@@ -442,19 +443,23 @@ def test_cli_agreement_table_footer_json_csv(project: Project, tmp_path: Path) -
             "ana,ben",
             "--level",
             "theme",
-            "--json",
-            "--csv",
+            "--format",
+            "csv",
+            "-o",
             str(out_csv),
             "--project",
             str(tmp_path),
         ],
     )
     assert res.exit_code == 0, res.output
+    assert out_csv.read_text(encoding="utf-8-sig").startswith("code,name,both,only_a")
+    res = runner.invoke(
+        app, ["agreement", "--coders", "ana,ben", "--level", "theme", "--json", "-p", str(tmp_path)]
+    )
     data = json.loads(res.stdout)
     assert data["basis"] == "done" and data["n_units"] == 5
     assert [r["code"] for r in data["rows"]] == ["access", "impact"]
-    assert any("Pe" in f for f in data["formulas"])
-    assert out_csv.read_text(encoding="utf-8-sig").startswith("code,name,n_units,both,only_a")
+    assert "Pe = " in data["methods"]
     res = runner.invoke(
         app,
         [
@@ -491,7 +496,8 @@ def test_cli_subprocess(project: Project, tmp_path: Path) -> None:
 
     ok = qualkit("agreement", "--coders", "ana,ben", "--json", "--project", str(tmp_path))
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["rows"][1]["code"] == "referral"
+    # only the codes used: nobody applied the parent code 'access'
+    assert json.loads(ok.stdout)["rows"][0]["code"] == "referral"
     bad = qualkit("agreement", "--coders", "ana,zoe", "--project", str(tmp_path))
     assert bad.returncode == 1
     lines = [line for line in bad.stderr.splitlines() if line.strip()]

@@ -62,7 +62,7 @@ def test_undo_after_merge_from_the_cli_prints_no_traceback(tmp_path: Path) -> No
     cmd = [sys.executable, "-m", "qualkit.cli", "undo", "--coder", "ana", "--project", tmp_path]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr and done.stdout.startswith("undid uncode")
+    assert "Traceback" not in done.stderr and done.stdout.startswith("undid: uncode")
 
 
 def test_redo_of_an_undone_import_restores_the_batch_despite_a_clash(

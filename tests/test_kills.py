@@ -52,7 +52,8 @@ def test_sixty_kills_while_coding_lose_no_acknowledged_coding(tmp_path: Path) ->
     write_tiny_project(tmp_path)
     # Many small segments: each turn is a segment, and there are plenty of turns.
     (tmp_path / "qualkit.yaml").write_text("segmentation: turn\n", encoding="utf-8")
-    turns = "".join(f"Maya: Fictional answer number {n}.\n\n" for n in range(150))
+    # enough work that 60 kills never run out of it (3,000 codings)
+    turns = "".join(f"Maya: Fictional answer number {n}.\n\n" for n in range(600))
     (tmp_path / "transcripts" / "p3.txt").write_text(
         "---\nid: p3\nspeakers:\n  Maya: P01\n---\n" + turns, encoding="utf-8"
     )

@@ -94,12 +94,16 @@ class QualkitApp(App):
         self.push_screen("help")
 
 
-def run_app(project_path: Path, coder: str | None) -> None:
-    """Open the workbench; a problem opening the project is one line and exit status 1."""
+def run_app(project_path: Path, coder: str | None, remember: bool = False) -> None:
+    """Open the workbench; a problem opening the project is one line and exit status 1.
+
+    `coder` opens it for that coder this time; only with `remember` does a plain `qualkit`
+    open as them later (a colleague at your desk must not become the default).
+    """
     try:
         project = Project.open(project_path)
         keymap = load_keymap(project.root)
-        if coder:
+        if coder and remember:
             project.remember_coder(coder)
     except QualkitError as exc:
         print(f"error: {problem_text(exc)}", file=sys.stderr)

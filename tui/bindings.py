@@ -82,6 +82,13 @@ CODING_ACTIONS: tuple[Action, ...] = (
     Action("search", "slash", "search", "Search text across transcripts", "Find", True, "search"),
     Action("topics", "t", "topics", "Topics: clusters of segments", "Find"),
     Action(
+        "adjudicate",
+        "ctrl+a",
+        "adjudicate",
+        "Adjudicate: settle two coders' disagreements into consensus",
+        "Code",
+    ),
+    Action(
         "codebook-editor", "e", "codebook_editor", "Edit the codebook", "Codebook", True, "codebook"
     ),
     Action("focus-transcripts", "f2", "focus('transcripts')", "Focus the transcript list", "Move"),

@@ -147,6 +147,30 @@ def _units_and_layers(
     return _Units(segs, layers, rows, chosen, basis, coders)
 
 
+def units_and_layers(
+    project: Any, coders: Sequence[str], transcripts: Sequence[str] | None, level: str
+) -> _Units:
+    """The agreement units (segments), each coder's layer on them and the rows to report."""
+    return _units_and_layers(project, coders, transcripts, level)
+
+
+def judgement_matrix(units: _Units) -> np.ndarray:
+    """coders × units × rows booleans: did coder c put unit u in code (or theme) r."""
+    unit_ids = [int(s) for s in units.segments["segment_id"]]
+    # every coder's yes/no for every (unit, row) in one pass over the layers, rather than a
+    # membership test per code x unit x coder
+    unit_index = {sid: i for i, sid in enumerate(unit_ids)}
+    row_index = {code: j for j, (code, _) in enumerate(units.rows)}
+    judged = np.zeros((len(units.coders), len(unit_ids), len(units.rows)), dtype=bool)
+    for ci, coder in enumerate(units.coders):
+        for sid, codes in units.layers[coder].items():
+            for code in codes:
+                j = row_index.get(code)
+                if j is not None:
+                    judged[ci, unit_index[sid], j] = True
+    return judged
+
+
 def _note(*coefs: Coefficient) -> str:
     for c in coefs:
         if c.reason:
@@ -174,22 +198,10 @@ def agreement_table(
     """
     import pandas as pd
 
-    segs, layers, rows, chosen, basis, coders = _units_and_layers(
-        project, coders, transcripts, level
-    )
-    unit_ids = [int(s) for s in segs["segment_id"]]
-    n = len(unit_ids)
-    # every coder's yes/no for every (unit, row) in one pass over the layers, rather than a
-    # membership test per code x unit x coder
-    unit_index = {sid: i for i, sid in enumerate(unit_ids)}
-    row_index = {code: j for j, (code, _) in enumerate(rows)}
-    judged = np.zeros((len(coders), n, len(rows)), dtype=bool)
-    for ci, coder in enumerate(coders):
-        for sid, codes in layers[coder].items():
-            for code in codes:
-                j = row_index.get(code)
-                if j is not None:
-                    judged[ci, unit_index[sid], j] = True
+    units = _units_and_layers(project, coders, transcripts, level)
+    rows, chosen, basis, coders = units.rows, units.transcripts, units.basis, units.coders
+    judged = judgement_matrix(units)
+    n = judged.shape[1]
     records = []
     for j, (code, name) in enumerate(rows):
         yes = judged[:, :, j]

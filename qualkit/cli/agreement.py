@@ -13,10 +13,12 @@ from qualkit.cli.app import (
     CodersOption,
     JsonOption,
     LevelOption,
+    OptionalCoderOption,
     ProjectOption,
     app,
     check_level,
     open_project,
+    resolve_coder,
 )
 from qualkit.errors import QualkitError
 
@@ -85,6 +87,19 @@ def _echo_json(names: list[str], level: str, frame: Any, **extra: Any) -> None:
 def agreement(
     coders: CodersOption,
     level: LevelOption = "code",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", help="text (80 columns), md, html, json (code ids) or csv.", metavar="FMT"
+        ),
+    ] = "text",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to FILE.", metavar="FILE"),
+    ] = None,
+    all_codes: Annotated[
+        bool, typer.Option("--all-codes", help="List every code, not only the codes used.")
+    ] = False,
     transcripts: Annotated[
         str | None,
         typer.Option(
@@ -93,43 +108,71 @@ def agreement(
             metavar="IDS",
         ),
     ] = None,
+    resamples: Annotated[
+        int, typer.Option("--resamples", help="Bootstrap resamples of units.", metavar="N")
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the bootstrap (same seed, same CIs).")
+    ] = 20240607,
     as_json: JsonOption = False,
-    csv: Annotated[
-        Path | None,
-        typer.Option("--csv", help="Also write the table to FILE (CSV).", metavar="FILE"),
-    ] = None,
     project: ProjectOption = Path("."),
 ) -> None:
-    """Inter-coder agreement per code (or theme): Po, Cohen's κ, Krippendorff's α, AC1."""
-    from qualkit.agreement.tables import agreement_table
+    """Inter-coder agreement per code (or theme): 2×2 counts, Po, κ, α, AC1 with 95% CIs,
+    pooled figures and a methods paragraph."""
+    from qualkit.agreement.render import FORMATS, render
+    from qualkit.agreement.report import agreement_report
 
     names = _coders(coders)
     check_level(level)
+    fmt = "json" if as_json else fmt
+    if fmt not in FORMATS:
+        raise QualkitError(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     p = open_project(project)
     wanted = None
     if transcripts:
         wanted = [t.strip() for t in transcripts.split(",") if t.strip()]
+    if len(names) != 2:
+        _many_coders(p, names, level, wanted, fmt, output)
+        return
+    report = agreement_report(
+        p, names, level, wanted, all_codes=all_codes, resamples=resamples, seed=seed
+    )
+    _write(render(report, fmt), output, fmt)
+
+
+def _write(text: str, output: Path | None, fmt: str) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        # A byte-order mark makes Excel read a UTF-8 CSV right.
+        output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    except OSError as exc:
+        raise QualkitError(f"cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+def _many_coders(
+    p: Any, names: list[str], level: str, wanted: list[str] | None, fmt: str, output: Path | None
+) -> None:
+    """Three or more coders: the multi-coder table (α, Fleiss' κ, AC1), as text or JSON."""
+    from qualkit.agreement.tables import agreement_table
+
+    if fmt not in ("text", "json") or output is not None:
+        raise QualkitError("with more than two coders the report is text or --json on screen")
     frame = agreement_table(p, names, transcripts=wanted, level=level)  # type: ignore[arg-type]
-    formulas = TWO_CODER_FORMULAS if len(names) == 2 else MULTI_CODER_FORMULAS
-    if csv is not None:
-        try:
-            csv.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8
-        except OSError as exc:
-            raise QualkitError(f"cannot write {csv}: {exc.strerror or exc}") from None
-    if as_json:
+    if fmt == "json":
         _echo_json(
             names,
             level,
             frame,
             transcripts=frame.attrs["transcripts"],
             n_units=frame.attrs["n_units"],
-            formulas=formulas,
+            formulas=MULTI_CODER_FORMULAS,
         )
         return
-    _print_table(frame, names, level, formulas)
-    if csv is not None:
-        typer.echo(f"wrote {csv}", err=True)
+    _print_table(frame, names, level, MULTI_CODER_FORMULAS)
 
 
 @app.command()
@@ -222,3 +265,50 @@ def _print_table(frame: Any, names: list[str], level: str, formulas: list[str]) 
     console.print("Formulas:", style="bold")
     for line in formulas:
         console.print("  " + line, markup=False, highlight=False)
+
+
+@app.command()
+def adjudicate(
+    coders: CodersOption,
+    accept_agreed: Annotated[
+        bool,
+        typer.Option("--accept-agreed", help="Put every code both coders applied into consensus."),
+    ] = False,
+    segment: Annotated[
+        int | None, typer.Option("--segment", help="Decide on this segment.", metavar="ID")
+    ] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="Decide on this code id.", metavar="CODE")
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(
+            "--decision", help="a (take A's), b (take B's), both or neither.", metavar="D"
+        ),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Why: kept with the decision.", metavar="TEXT")
+    ] = None,
+    coder: OptionalCoderOption = None,
+    project: ProjectOption = Path("."),
+) -> None:
+    """Settle two coders' disagreements into the consensus layer (each decision undoable by
+    the adjudicator, `qualkit undo --coder NAME`); the workbench has a screen for it."""
+    from qualkit.agreement.consensus import accept_agreed as seed
+    from qualkit.agreement.consensus import decide
+
+    names = _coders(coders)
+    if len(names) != 2:
+        raise QualkitError("adjudicate compares exactly two coders, e.g. --coders ana,ben")
+    p = open_project(project)
+    actor = resolve_coder(p, coder)
+    if not actor:
+        raise QualkitError("adjudicating needs your name (e.g. --coder cat)")
+    if not accept_agreed and (segment is None or code is None or decision is None):
+        raise QualkitError("give --accept-agreed, or --segment, --code and --decision")
+    if accept_agreed:
+        n = seed(p, names[0], names[1], actor)
+        typer.echo(f"consensus: added {n} coding(s) both {names[0]} and {names[1]} applied")
+    if segment is not None and code is not None and decision is not None:
+        kept = decide(p, segment, code, decision, names[0], names[1], actor, note)
+        typer.echo(f"segment {segment}, {code}: {'in' if kept else 'not in'} consensus")

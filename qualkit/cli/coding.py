@@ -37,19 +37,30 @@ def acting_coder(project: object, coder: str | None) -> str:
     return remembered
 
 
+RememberOption = Annotated[
+    bool,
+    typer.Option("--remember", help="Also make --coder the coder a plain 'qualkit' opens as."),
+]
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
     coder: WorkbenchCoderOption = None,
+    remember: RememberOption = False,
     project: ProjectOption = Path("."),
 ) -> None:
     """Without a command: open the coding workbench on the project."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(tui, coder=coder, project=project)
+        ctx.invoke(tui, coder=coder, remember=remember, project=project)
 
 
 @app.command()
-def tui(coder: WorkbenchCoderOption = None, project: ProjectOption = Path(".")) -> None:
+def tui(
+    coder: WorkbenchCoderOption = None,
+    remember: RememberOption = False,
+    project: ProjectOption = Path("."),
+) -> None:
     """Open the coding workbench (a terminal UI)."""
     # Read new or edited transcripts first (instant when nothing changed), so a bad file is
     # reported here as one line rather than inside the full-screen app.
@@ -61,7 +72,7 @@ def tui(coder: WorkbenchCoderOption = None, project: ProjectOption = Path(".")) 
         from qualkit.tui.app import run_app
     except ImportError as exc:  # pragma: no cover - the TUI ships with qualkit
         raise QualkitError(f"the workbench is not available: {exc}") from None
-    run_app(project, coder)
+    run_app(project, coder, remember)
 
 
 @app.command()

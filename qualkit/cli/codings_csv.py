@@ -29,8 +29,16 @@ def export_codings(
         Path, typer.Option("--output", "-o", help="CSV file to write.", metavar="FILE")
     ],
     coder: Annotated[
-        str | None, typer.Option("--coder", help="Only this coder's codings.", metavar="NAME")
+        str | None,
+        typer.Option(
+            "--coder",
+            help="Only this coder's codings (default: the consensus layer once it exists).",
+            metavar="NAME",
+        ),
     ] = None,
+    all_coders: Annotated[
+        bool, typer.Option("--all-coders", help="Every coder's codings, consensus or not.")
+    ] = False,
     allow_names: Annotated[
         bool,
         typer.Option(
@@ -40,8 +48,12 @@ def export_codings(
     project: ProjectOption = Path("."),
 ) -> None:
     """Write codings in long format (one row per coding, with attributes, quote and memos),
-    pseudonymised: for R, SPSS, Excel."""
+    pseudonymised: for R, SPSS, Excel. Once a consensus layer exists it is the default."""
+    from qualkit.agreement.consensus import default_layer
     from qualkit.reports.exports import export_codings as write
 
-    n = write(open_project(project), output, coder, allow_names=allow_names)
-    typer.echo(f"wrote {n} coding(s) to {output}")
+    p = open_project(project)
+    layer = coder or (None if all_coders else default_layer(p))
+    n = write(p, output, layer, allow_names=allow_names)
+    which = f" ({layer} layer)" if layer else ""
+    typer.echo(f"wrote {n} coding(s){which} to {output}")

@@ -131,3 +131,27 @@ def _best_match(
         if score > best_score:
             best, best_score = j, score
     return best
+
+
+def match_segments(theirs: list[SegmentRow], ours: list[SegmentRow]) -> dict[int, int]:
+    """Map segment ids of another copy of a transcript onto this copy's, with re-ingest's
+    alignment: equal runs by text hash, then the most similar text within a changed block."""
+    mapping: dict[int, int] = {}
+    taken: set[int] = set()
+    matcher = difflib.SequenceMatcher(
+        None, [t.text_hash for t in theirs], [o.text_hash for o in ours], autojunk=False
+    )
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                mapping[theirs[i1 + k].segment_id] = ours[j1 + k].segment_id
+                taken.add(j1 + k)
+            continue
+        if tag == "insert":
+            continue
+        for i in range(i1, i2):
+            best = _best_match(theirs[i].text, ours, j1, j2, i - i1, i2 - i1)  # type: ignore[arg-type]
+            if best is not None and best not in taken:
+                mapping[theirs[i].segment_id] = ours[best].segment_id
+                taken.add(best)
+    return mapping

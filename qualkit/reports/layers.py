@@ -25,7 +25,9 @@ def choose_layer(project: Any, layer: str | None = None) -> str:
         if name not in coders:
             raise ReportError(f"unknown layer '{name}' (layers with codings: {listed})")
         return name
-    if CONSENSUS in coders:
+    from qualkit.agreement.consensus import default_layer
+
+    if default_layer(project) == CONSENSUS:  # one rule for every export: consensus once it exists
         return CONSENSUS
     if len(coders) == 1:
         return coders[0]

@@ -44,9 +44,19 @@ class Event:
 
 
 class EventLog(StoreBase):
+    # The window (workbench session) this connection writes for: its undoable events carry it,
+    # so undo in one window never reverses what another window did.
+    session: str | None = None
+
+    def data_version(self) -> int:
+        """SQLite's change counter: it moves when another connection commits (not this one)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
     def _log(
         self, c: sqlite3.Connection, coder: str, action: str, payload: dict, state: int = DONE
     ) -> int:
+        if state == DONE and self.session is not None:
+            payload = {**payload, "session": self.session}
         if state == DONE:
             # A new undoable action ends the coder's redo stack.
             c.execute(

@@ -28,19 +28,35 @@ class _Impossible(Exception):
     """Raised inside a step: the reason, in words, why this event cannot be reversed now."""
 
 
+def _check_session(row: sqlite3.Row, session: str | None, verb: str) -> None:
+    """Refuse to undo (or redo) an action made elsewhere: another window, the CLI, a merge."""
+    if session is None:
+        return
+    if json.loads(row["payload"]).get("session") != session:
+        raise ProjectError(
+            f"cannot {verb}: your latest action ({row['action']} at {row['time'][11:19] or '?'}) "
+            f"was made in another window or from the command line; {verb} it there"
+        )
+
+
 class HistoryTables(CodingTables):
-    def undo(self, coder: str, known_codes: Collection[str] | None = None) -> Event | None:
+    def undo(
+        self, coder: str, known_codes: Collection[str] | None = None, session: str | None = None
+    ) -> Event | None:
         """Reverse the coder's latest action that is still done; None when nothing to undo.
 
         `known_codes` (the codebook's ids) keeps an undo from bringing back a coding of a code
         that has left codebook.yaml. Raises HistoryError, after dropping the event from the
-        history, when the action can no longer be reversed.
+        history, when the action can no longer be reversed. With `session` (a workbench
+        window), only an action that session made (else ProjectError, nothing changes).
         """
-        return self._step(coder, undo=True, known_codes=known_codes)
+        return self._step(coder, undo=True, known_codes=known_codes, session=session)
 
-    def redo(self, coder: str, known_codes: Collection[str] | None = None) -> Event | None:
+    def redo(
+        self, coder: str, known_codes: Collection[str] | None = None, session: str | None = None
+    ) -> Event | None:
         """Re-apply the action the coder undid most recently (see undo)."""
-        return self._step(coder, undo=False, known_codes=known_codes)
+        return self._step(coder, undo=False, known_codes=known_codes, session=session)
 
     def _next_event(self, c: sqlite3.Connection, coder: str, undo: bool) -> sqlite3.Row | None:
         if undo:
@@ -55,13 +71,20 @@ class HistoryTables(CodingTables):
             (coder, UNDONE),
         ).fetchone()
 
-    def _step(self, coder: str, undo: bool, known_codes: Collection[str] | None) -> Event | None:
+    def _step(
+        self,
+        coder: str,
+        undo: bool,
+        known_codes: Collection[str] | None,
+        session: str | None = None,
+    ) -> Event | None:
         verb = "undo" if undo else "redo"
         failure: str | None = None
         with self.transaction() as c:
             row = self._next_event(c, coder, undo)
             if row is None:
                 return None
+            _check_session(row, session, verb)
             payload = json.loads(row["payload"])
             what = self._describe(c, row["action"], payload)
             # A savepoint: whatever goes wrong inside the step is rolled back as a whole, and
@@ -178,6 +201,10 @@ class HistoryTables(CodingTables):
         elif action == "memo":
             text = payload["before"] if reverse else payload["after"]
             self._write_memo(c, payload["kind"], payload["target"], payload["coder"], text)
+        elif action == "adjudicate":
+            # the consensus codings a decision added go, the ones it removed come back
+            self._set_coding_state(c, payload["codings"], removed=reverse, known=known_codes)
+            self._set_coding_state(c, payload["removed"], removed=not reverse, known=known_codes)
         elif action in ("review", "unreview"):
             reviewed = (action == "review") != reverse
             wanted = [int(s) for s in payload["segments"]]

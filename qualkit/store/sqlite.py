@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from qualkit.store.adjudication import AdjudicationTables
 from qualkit.store.cache import CacheTables
 from qualkit.store.history import HistoryTables
+from qualkit.store.merge import MergeTables
 from qualkit.store.segments import SegmentTables
 
 
-class SQLiteStore(SegmentTables, HistoryTables, CacheTables):
+class SQLiteStore(SegmentTables, HistoryTables, AdjudicationTables, MergeTables, CacheTables):
     """One project's SQLite database (``.qualkit/project.db``)."""

@@ -18,6 +18,7 @@ from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
 from qualkit.tui.screens.coding_keys import CodingActions
 from qualkit.tui.screens.coding_layout import AdaptiveLayout, empty_project_message
+from qualkit.tui.screens.db_watch import start_window
 from qualkit.tui.widgets.dialogs import MessageScreen
 from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
 from qualkit.tui.widgets.transcript_view import TranscriptView
@@ -32,6 +33,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, Tree
 from textual.worker import get_current_worker
 
+from qualkit.agreement.blinding import blind_for
 from qualkit.assist.feedback import record_feedback, rejected_on_leaving
 from qualkit.errors import QualkitError
 from qualkit.project import Project
@@ -72,7 +74,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         super().__init__()
         self.project = project
         self.coder = coder
-        self.blind = project.settings.blind
+        self.blind = blind_for(project, coder)
         self.entries: list[model.TranscriptEntry] = []
         # The participant attributes transcripts can be grouped by, read with the entries so the
         # command palette does not query the participants on every keystroke.
@@ -123,6 +125,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
 
     def on_mount(self) -> None:
         self.title = f"qualkit · {self.project.root.name}"
+        start_window(self)  # session (undo scope, blind log), notice, watching the database
         self.sub_title = f"coder: {self.coder}" + (" · blind" if self.blind else "")
         tree = self.query_one(CodebookTree)
         tree.show_root = False

@@ -316,6 +316,23 @@ class CodingActions:
         if entry is None:
             return
         done = not entry.done
+        if done:
+            from qualkit.done_marks import done_shortfall
+
+            problem = self.guard(lambda: done_shortfall(self.project, entry.transcript, self.coder))
+            if problem:
+                from qualkit.tui.widgets.confirm import ConfirmScreen
+
+                def answered(yes: bool | None) -> None:
+                    if yes:
+                        self._set_done(entry, True)
+
+                question = f"{problem}. Mark it done anyway?"
+                self.app.push_screen(ConfirmScreen("Mark done?", question), answered)
+                return
+        self._set_done(entry, done)
+
+    def _set_done(self, entry: Any, done: bool) -> None:
         if not self.attempt(lambda: self.project.mark_done(entry.transcript, self.coder, done)):
             return
         entry.done = done
@@ -333,6 +350,11 @@ class CodingActions:
                 self.open_transcript(hit[0], hit[1])
 
         self.app.push_screen(SearchScreen(self.project, self.coder, self.blind), found)
+
+    def action_adjudicate(self) -> None:
+        from qualkit.tui.screens.adjudication import start_adjudication
+
+        start_adjudication(self)
 
     def action_topics(self) -> None:
         from qualkit.tui.screens.topics import TopicsScreen

@@ -1,0 +1,207 @@
+"""The two-coder agreement report: figures worked out by hand, a fixed-seed bootstrap interval
+recomputed naively, the methods paragraph's facts, and [brackets] in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from second_project import ANSWERS, code_both, make_second_project
+
+from qualkit.agreement import stats
+from qualkit.agreement.blinding import open_session
+from qualkit.agreement.render import render
+from qualkit.agreement.report import agreement_report, coefficients_of_tables
+from qualkit.project import Project
+
+# Hand-worked, 10 units:
+# referral: both 3 (units 0-2), only ana 1 (unit 3), only ben 1 (unit 4), neither 5.
+#   Po = 8/10; pA = pB = 0.4; Pe(κ) = .4·.4 + .6·.6 = .52; κ = .28/.48
+#   α: n_yes = 2·3+2 = 8, n_no = 2·5+2 = 12 of 20 values; α = 1 − 19·2/(8·12)
+#   AC1: π = .4, Pe = 2·.4·.6 = .48; AC1 = .32/.52
+# support (named "Support from [team member]"): only ana on unit 5; neither 9.
+#   Po = .9; Pe(κ) = 0·.1 + 1·.9 = .9; κ = 0; α = 1 − 19·1/(1·19) = 0
+#   AC1: π = .05, Pe = .095; AC1 = .805/.905  -> the prevalence paradox
+# waiting: nobody used it -> left out unless --all-codes.
+# pooled (referral + support): both 3, only ana 2, only ben 1, neither 14 (20 decisions)
+#   Po = .85; pA = .25, pB = .2; Pe = .05 + .6 = .65; κ = .2/.35
+#   α: n_yes = 9, n_no = 31 of 40; α = 1 − 39·3/(9·31)
+EXPECTED = {
+    "referral": ((3, 1, 1, 5), 0.8, 0.28 / 0.48, 1 - 38 / 96, 0.32 / 0.52),
+    "support": ((0, 1, 0, 9), 0.9, 0.0, 0.0, 0.805 / 0.905),
+}
+POOLED = ((3, 2, 1, 14), 0.85, 0.2 / 0.35, 1 - 117 / 279)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project.open(make_second_project(tmp_path / "study"))
+    code_both(p)
+    yield p
+    p.close()
+
+
+def test_per_code_tables_and_pooled_figures(project: Project) -> None:
+    report = agreement_report(project, ["ana", "ben"], resamples=200, seed=7)
+    assert report.n_units == len(ANSWERS)
+    assert [r.code for r in report.rows] == ["referral", "support"]  # waiting: unused
+    for row in report.rows:
+        table, po, kappa, alpha, ac1 = EXPECTED[row.code]
+        assert (row.both, row.only_a, row.only_b, row.neither) == table
+        got = {k: e.value for k, e in row.estimates.items()}
+        assert got == pytest.approx({"po": po, "kappa": kappa, "alpha": alpha, "ac1": ac1})
+    table, po, kappa, alpha = POOLED
+    assert report.pooled_table == table
+    assert report.pooled["po"].value == pytest.approx(po)
+    assert report.pooled["kappa"].value == pytest.approx(kappa)
+    assert report.pooled["alpha"].value == pytest.approx(alpha)
+    spread = report.spread["kappa"]
+    assert (spread.mean, spread.low, spread.high) == pytest.approx((0.28 / 0.96, 0.0, 0.28 / 0.48))
+    assert [r.code for r in report.paradox] == ["support"]
+    every = agreement_report(project, ["ana", "ben"], all_codes=True, resamples=200)
+    assert [r.code for r in every.rows] == ["referral", "support", "waiting"]
+    assert every.pooled_table == table  # pooled over the codes used either way
+
+
+def test_vectorised_formulas_match_the_published_implementations() -> None:
+    for table in ([3, 1, 1, 5], [0, 1, 0, 9], [7, 3, 3, 91], [10, 0, 0, 0], [2, 5, 6, 1]):
+        got = coefficients_of_tables(np.array(table))
+        t = [[table[0], table[1]], [table[2], table[3]]]
+        for name, fn in (
+            ("po", stats.pair_percent_agreement),
+            ("kappa", stats.cohen_kappa),
+            ("alpha", stats.pair_krippendorff_alpha),
+            ("ac1", stats.pair_gwet_ac1),
+        ):
+            want = fn(t).value
+            if math.isnan(want):
+                assert math.isnan(float(got[name])), (table, name)
+            else:
+                assert float(got[name]) == pytest.approx(want), (table, name)
+
+
+def test_fixed_seed_bootstrap_interval_worked_out_naively(project: Project) -> None:
+    seed, resamples = 11, 300
+    report = agreement_report(project, ["ana", "ben"], resamples=resamples, seed=seed)
+    # The same draws, then one loop per resample through the published κ implementation.
+    ana = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    ben = [1, 1, 1, 0, 1, 0, 0, 0, 0, 0]
+    n = len(ana)
+    draws = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples)
+    kappas = []
+    for weights in draws:
+        t = [[0, 0], [0, 0]]
+        for u in range(n):
+            t[1 - ana[u]][1 - ben[u]] += int(weights[u])
+        value = stats.cohen_kappa(t).value
+        if not math.isnan(value):
+            kappas.append(value)
+    low, high = np.percentile(kappas, [2.5, 97.5])
+    ref = report.rows[0].estimates["kappa"]
+    assert (ref.low, ref.high) == pytest.approx((low, high))
+    assert ref.low <= ref.value <= ref.high
+    again = agreement_report(project, ["ana", "ben"], resamples=resamples, seed=seed)
+    assert again.rows[0].estimates["kappa"] == ref
+
+
+def test_methods_paragraph_states_every_fact(project: Project) -> None:
+    open_session(project, "ana")  # ana coded in a blind workbench session... (logged after
+    # her codings here, so her codings count as outside the workbench)
+    report = agreement_report(project, ["ana", "ben"], resamples=150, seed=3)
+    text = render(report, "json")
+    methods = json.loads(text)["methods"]
+    for fact in (
+        "ana and ben",
+        "one segment per participant turn",
+        "interviewer turns excluded",
+        "10 units from 1 transcript(s) (t1)",
+        "marked done",
+        "Cohen's kappa",
+        "Pe = pA·pB + (1 − pA)(1 − pB)",
+        "Krippendorff's alpha",
+        "α = 1 − Do / De",
+        "Gwet's AC1",
+        "Pe = 2π(1 − π)",
+        "Cohen, 1960",
+        "Krippendorff, 2011",
+        "Gwet, 2008",
+        "150 bootstrap resamples of units (seed 3",
+        "the 2 codes applied by at least one coder (of 3)",
+        "20 code × unit decisions",
+        "κ = 0.57",
+    ):
+        assert fact in methods, fact
+    # blinding, from the log: ana had one blind session, ben none
+    assert "ana: coded blind (1 workbench session(s) blind" in methods
+    assert "ben: blinding not recorded (no workbench session logged" in methods
+    data = json.loads(text)
+    assert data["blind"]["ana"]["blind"] is True and data["blind"]["ben"]["blind"] is None
+    assert "Support from [team member]" in data["paradox_explanation"]
+
+
+def test_report_says_not_blind_after_viewing_the_other_layer(tmp_path: Path) -> None:
+    with Project.open(make_second_project(tmp_path / "s", blind="false")) as p:
+        units = code_both(p)
+        open_session(p, "ben")  # blind: false -> an open session
+        p.code(units[9], "waiting", "ben")
+        report = agreement_report(p, ["ana", "ben"], resamples=100)
+        ben = next(r for r in report.blinding if r.coder == "ben")
+        assert ben.blind is False and ben.sessions_open == 1 and ben.codings_not_blind == 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html", "json", "csv"])
+def test_brackets_and_names_in_every_format(project: Project, fmt: str) -> None:
+    out = render(agreement_report(project, ["ana", "ben"], resamples=100), fmt)
+    if fmt == "json":
+        rows = json.loads(out)["rows"]
+        assert [r["code"] for r in rows] == ["referral", "support"]
+        assert rows[1]["name"] == "Support from [team member]"
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert rows[1]["name"] == "Support from [team member]"
+        assert float(rows[0]["kappa"]) == pytest.approx(0.28 / 0.48)
+    elif fmt == "text":
+        assert "[team member]" in out.replace("\n", " ")
+    else:
+        assert "Support from [team member]" in out
+
+
+def test_text_fits_80_columns_and_wraps_names_by_word(project: Project) -> None:
+    out = render(agreement_report(project, ["ana", "ben"], resamples=100), "text")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    words = "Referral routes into the service and how families heard".split()
+    # each word of the long name is whole on some line: wrapped at spaces, not letter by letter
+    first_col = " ".join(line[:30] for line in out.splitlines())
+    for word in words:
+        assert word in first_col, word
+
+
+def test_cli_formats_and_output_file(project: Project, tmp_path: Path) -> None:
+    project.close()
+    root = str(project.root)
+
+    def qualkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "qualkit.cli", *args, "--project", root],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    text = qualkit("agreement", "--coders", "ana,ben", "--resamples", "200")
+    assert text.returncode == 0, text.stderr
+    assert "Support from [team member]" in text.stdout.replace("\n", " ")
+    assert "200 resamples" in text.stdout
+    target = tmp_path / "out" / "agreement.html"
+    html = qualkit("agreement", "--coders", "ana,ben", "--format", "html", "-o", str(target))
+    assert html.returncode == 0, html.stderr
+    assert "<td>Support from [team member]</td>" in target.read_text(encoding="utf-8")
+    bad = qualkit("agreement", "--coders", "ana,ben", "--format", "pdf")
+    assert bad.returncode == 1 and bad.stderr.strip().startswith("error: --format must be")

@@ -1,0 +1,118 @@
+"""`qualkit merge`: two diverged copies of one project, one with a corrected transcript."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from second_project import ANA, BEN, make_second_project, unit_ids
+
+from qualkit.merging import merge_project
+from qualkit.project import Project
+
+
+def diverged_copies(tmp_path: Path) -> tuple[Path, Path]:
+    """ana codes on her copy; ben on a copy made before, where he also corrected a typo in t1."""
+    ours = make_second_project(tmp_path / "ana-laptop")
+    theirs = tmp_path / "ben-laptop"
+    shutil.copytree(ours, theirs)
+    with Project.open(ours) as p:
+        units = unit_ids(p)
+        for index, codes in ANA.items():
+            for code in codes:
+                p.code(units[index], code, "ana")
+        p.mark_done("t1", "ana")
+    # ben's copy: "Tuesdays" was mistyped in his file; he fixed it and re-ingested
+    t1 = theirs / "transcripts" / "t1.txt"
+    t1.write_text(t1.read_text("utf-8").replace("on Tuesdays", "on Tuesday mornings"), "utf-8")
+    with Project.open(theirs) as p:
+        p.ingest()
+        units = unit_ids(p)
+        for index, codes in BEN.items():
+            for code in codes:
+                p.code(units[index], code, "ben")
+        p.code(units[6], "waiting", "ben")  # the corrected segment
+        p.set_memo("segment", units[6], "ben", "Is a [weekly] slot 'waiting'?")
+        p.mark_reviewed(units[7], "ben")
+        p.mark_done("t1", "ben")
+        p.code(unit_ids(p, "t2")[0], "support", "ben")
+    return ours, theirs
+
+
+def test_merge_twice_brings_in_everything_once(tmp_path: Path) -> None:
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        before = len(p.transcript_ids()), len(p.codebook.codes)
+        report = merge_project(p, theirs, actor="ana")
+        assert report.transcripts == {"t1": "t1", "t2": "t2"}
+        assert report.corrected == ["t1"]  # matched by alignment, not identical text
+        assert report.added["codings"] == 6 and report.added["done marks"] == 1
+        assert report.backup and Path(report.backup).exists()
+        assert not report.conflicts
+        units = unit_ids(p)
+        assert p.codes_of(units[6], "ben") == ["waiting"]  # followed the corrected text
+        assert p.memo("segment", units[6], "ben") == "Is a [weekly] slot 'waiting'?"
+        assert units[7] in p.reviewed("ben")
+        assert ("t1", "ben") in {(r.transcript, r.coder) for r in p.progress().itertuples()}
+        assert bool(p.progress("ben").set_index("transcript").loc["t1", "done"])
+        assert (len(p.transcript_ids()), len(p.codebook.codes)) == before  # no duplicates
+        ben_codings = len(p.coding_rows("ben"))
+        events = len(p.events())
+        again = merge_project(p, theirs, actor="ana")
+        assert sum(again.added.values()) == 0 and again.backup is None
+        assert len(p.coding_rows("ben")) == ben_codings and len(p.events()) == events
+        # ben's events came along with their own times (the agreement report reads them)
+        assert any(e.action == "code" and e.coder == "ben" for e in p.events("ben"))
+
+
+def test_merging_an_identical_copy_adds_nothing(tmp_path: Path) -> None:
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        merge_project(p, theirs)
+    twin = tmp_path / "twin"
+    shutil.copytree(ours, twin)
+    with Project.open(ours) as p:
+        events = len(p.events())
+        report = merge_project(p, twin)
+        assert sum(report.added.values()) == 0 and report.backup is None
+        assert len(p.events()) == events
+
+
+def test_conflicts_are_reported_not_guessed(tmp_path: Path) -> None:
+    ours, theirs = diverged_copies(tmp_path)
+    book = theirs / "codebook.yaml"
+    book.write_text(book.read_text("utf-8").replace("name: Waiting", "name: Delays"), "utf-8")
+    with Project.open(theirs) as p:
+        p.code(unit_ids(p)[9], "referral", "ana")  # ana coded on ben's laptop too
+    with Project.open(ours) as p:
+        report = merge_project(p, theirs)
+        assert any("code id 'waiting' is 'Delays' there" in c for c in report.conflicts)
+        assert any("coder 'ana' has different work" in c for c in report.conflicts)
+        assert p.codes_of(unit_ids(p)[6], "ben") == []  # 'waiting' was not guessed
+
+
+def test_cli_prints_what_it_could_not_match(tmp_path: Path) -> None:
+    ours, theirs = diverged_copies(tmp_path)
+    (theirs / "transcripts" / "t3.txt").write_text(
+        "---\nid: t3\n---\nInterviewer: Hello?\n\nJo: Hello there.\n", "utf-8"
+    )
+    with Project.open(theirs) as p:
+        p.ingest()
+    proc = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "merge", str(theirs), "--project", str(ours)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "not matched: transcript t3" in proc.stdout
+    assert "transcript t1 -> t1 (text differs: aligned)" in proc.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "merge", str(tmp_path), "--project", str(ours)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "error:" in bad.stderr

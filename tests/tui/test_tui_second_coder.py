@@ -1,0 +1,183 @@
+"""The second coder through the real workbench (Pilot): automatic blinding and its notice,
+the done-mark confirmation, and adjudication with undo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from qualkit.tui.app import QualkitApp
+from qualkit.tui.screens.adjudication import AdjudicationScreen
+from qualkit.tui.widgets.confirm import ConfirmScreen
+
+from qualkit.project import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from second_project import code_both, make_second_project, unit_ids  # noqa: E402
+
+pytestmark = pytest.mark.asyncio
+SIZE = (120, 40)
+
+
+def open_app(root: Path, coder: str) -> tuple[Project, QualkitApp]:
+    project = Project.open(root)
+    return project, QualkitApp(project, coder, suggestions=False, cursor_blink=False)
+
+
+async def test_second_coder_is_blind_automatically_and_told_once(tmp_path: Path) -> None:
+    root = make_second_project(tmp_path / "s")  # no 'blind' setting
+    with Project.open(root) as setup:
+        first = unit_ids(setup)[0]
+        setup.code(first, "referral", "ana")
+    for visit in (1, 2):
+        project, app = open_app(root, "ben")
+        notices: list[str] = []
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            notices = [n.message for n in app._notifications]
+            screen = app.screen
+            assert screen.blind is True
+            item = next(s for s in screen.view.items if s.segment_id == first)
+            assert item.chips == []  # ana's coding is not shown to ben
+        project.close()
+        blind_notes = [n for n in notices if n.startswith("Blind coding")]
+        assert len(blind_notes) == (1 if visit == 1 else 0)
+    with Project.open(root) as p:
+        sessions = [e for e in p.events("ben") if e.action == "workbench-open"]
+        assert len(sessions) == 2 and all(e.payload["blind"] for e in sessions)
+        assert all(e.payload["setting"] == "auto" for e in sessions)
+
+
+async def test_done_below_90_percent_asks_first(tmp_path: Path) -> None:
+    root = make_second_project(tmp_path / "s", blind="true")
+    project, app = open_app(root, "ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        transcript = app.screen.transcript
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not bool(project.progress("ana").set_index("transcript").loc[transcript, "done"])
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert bool(project.progress("ana").set_index("transcript").loc[transcript, "done"])
+    project.close()
+
+
+async def test_adjudication_screen_decides_notes_and_undoes(tmp_path: Path) -> None:
+    root = make_second_project(tmp_path / "s", blind="true")
+    with Project.open(root) as setup:
+        units = code_both(setup)
+    project, app = open_app(root, "cat")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AdjudicationScreen)
+        assert [(d.segment_id, d.code) for d in screen.items] == [
+            (units[3], "referral"),
+            (units[4], "referral"),
+            (units[5], "support"),
+        ]
+        shown = str(screen.query_one("#segment").render())
+        assert "A leaflet came through the door" in shown
+        # a note, then take ana's: referral goes into consensus on unit 3
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"ana is right", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert project.codes_of(units[3], "consensus") == ["referral"]
+        event = project.events("cat")[0]
+        assert event.action == "adjudicate" and event.payload["layer"] == "consensus"
+        assert event.payload["note"] == "ana is right" and event.payload["decision"] == "a"
+        # neither on unit 4, then undo it and take both instead
+        await pilot.press("n")
+        await pilot.pause()
+        assert project.codes_of(units[4], "consensus") == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.current.segment_id == units[4]
+        await pilot.press("h")
+        await pilot.pause()
+        assert project.codes_of(units[4], "consensus") == ["referral"]
+        # undo the 'both': the consensus coding goes again
+        await pilot.press("u")
+        await pilot.pause()
+        assert project.codes_of(units[4], "consensus") == []
+        # the unit 5 text keeps its brackets on screen
+        await pilot.press("down")
+        await pilot.pause()
+        assert "[team member]" in str(screen.query_one("#segment").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, AdjudicationScreen)
+    project.close()
+
+
+async def test_two_windows_one_coder_undo_isolation_and_pick_up(tmp_path: Path) -> None:
+    root = make_second_project(tmp_path / "s", blind="true")
+    project_a, app_a = open_app(root, "ana")
+    project_b, app_b = open_app(root, "ana")
+    async with app_a.run_test(size=SIZE) as pilot_a, app_b.run_test(size=SIZE) as pilot_b:
+        await pilot_a.pause()
+        await pilot_b.pause()
+        sid = app_a.screen.view.current.segment_id
+        await pilot_a.press("r")  # window A codes 'referral'
+        await pilot_a.pause()
+        assert project_a.codes_of(sid, "ana") == ["referral"]
+        # window B picks it up within a few seconds, without a restart
+        await pilot_b.pause(2.5)
+        item_b = next(s for s in app_b.screen.view.items if s.segment_id == sid)
+        assert item_b.codes_by("ana") == ["referral"]
+        # B did not make it: B's undo refuses, clearly, and changes nothing
+        app_b._notifications.clear()
+        await pilot_b.press("u")
+        await pilot_b.pause()
+        messages = [n.message for n in app_b._notifications]
+        assert any("another window" in m for m in messages), messages
+        assert project_b.codes_of(sid, "ana") == ["referral"]
+        # A's own undo works
+        await pilot_a.press("u")
+        await pilot_a.pause()
+        assert project_a.codes_of(sid, "ana") == []
+        await pilot_b.pause(2.5)
+        item_b = next(s for s in app_b.screen.view.items if s.segment_id == sid)
+        assert item_b.codes_by("ana") == []
+    project_a.close()
+    project_b.close()
+
+
+async def test_coder_option_does_not_replace_the_remembered_coder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualkit.tui import app as app_module
+
+    root = make_second_project(tmp_path / "s", blind="true")
+    with Project.open(root) as p:
+        p.remember_coder("ana")
+    opened: list[str | None] = []
+
+    class FakeApp:  # records who the workbench would open as, without a terminal
+        def __init__(self, project: Project, coder: str | None, **_: object) -> None:
+            opened.append(coder)
+            self.return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(app_module, "QualkitApp", FakeApp)
+    app_module.run_app(root, "ben")
+    with Project.open(root) as p:
+        assert p.remembered_coder == "ana"
+    app_module.run_app(root, "ben", remember=True)
+    with Project.open(root) as p:
+        assert p.remembered_coder == "ben"
+    assert opened == ["ben", "ben"]
