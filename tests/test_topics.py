@@ -65,3 +65,40 @@ def test_every_topic_term_is_a_word_of_the_segments(tmp_path):
     }
     assert terms and terms <= words, terms - words
     p.close()
+
+
+def test_topics_leave_out_filler_report_stages_and_match_the_cli(tmp_path):
+    """Filler turns are left out, every stage reports progress, few outliers remain, and the CLI
+    finds the same topics as the core (which the workbench calls) for the same seed."""
+    import json
+    import subprocess
+    import sys
+
+    root = write_ai_project(tmp_path, copies=4)
+    (root / "qualkit.yaml").write_text("segmentation: turn\nembedding_model: hashing-256\n")
+    for path in (root / "transcripts").glob("p0*.txt"):
+        path.write_text(path.read_text("utf-8") + "\nInterviewer: Right?\n\nSpeaker: Yeah.\n")
+    p = Project.open(root)
+    p.ingest()
+    stages: list[str] = []
+    r = compute_topics(p, seed=3, progress=lambda d, t, what="": stages.append(what))
+    for stage in ("reduce", "cluster", "outliers", "terms"):
+        assert f"topics: {stage}" in stages
+    assert r["left_out_filler"] == 8 and r["n_segments"] == 80
+    assert r["outliers"] < 0.3 * r["n_segments"]
+    texts = {t: s for t, s in zip(p.segments()["segment_id"], p.segments()["text"], strict=True)}
+    shown = {sid for t in r["topics"] for sid in t.segment_ids}
+    assert all(texts[sid] != "Yeah." for sid in shown)
+    out = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "topics", "--seed", "3", "--json"]
+        + ["--project", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    cli = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(t["id"], t["size"], t["terms"]) for t in cli] == [
+        (t.id, t.size, t.terms) for t in r["topics"]
+    ]
+    p.close()

@@ -231,6 +231,15 @@ def _quiet_transformers() -> None:
 _MODEL_CACHE: dict[tuple[str, str], Any] = {}
 
 
+def _dimension_from_folder(folder: Path) -> int | None:
+    """The vector size a sentence-transformers folder declares (pooling config), if it does."""
+    try:
+        cfg = json.loads((folder / "1_Pooling" / "config.json").read_text("utf-8"))
+        return int(cfg["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model from a local folder (default: the bundled MiniLM).
 
@@ -264,7 +273,16 @@ class SentenceTransformerEmbedder(Embedder):
                 self.model_id = f"{folder.resolve().name}@{digest[:12]}"
         self.path = folder
         self.device = device or default_device()
-        key = (str(folder.resolve()), self.device)
+        self._key = (str(folder.resolve()), self.device)
+        # Loading the model takes seconds on two cores: wait until something needs encoding,
+        # so work whose vectors are all cached (topics, suggestions) never loads it.
+        known = _dimension_from_folder(folder)
+        self.dim = known if known is not None else self._dimension_from_model()
+
+    @property
+    def model(self) -> Any:
+        key = self._key
+        folder = self.path
         if key not in _MODEL_CACHE:
             try:
                 from sentence_transformers import SentenceTransformer
@@ -275,11 +293,13 @@ class SentenceTransformerEmbedder(Embedder):
                 )
             except Exception as e:
                 raise EmbeddingError(f"cannot load embedding model from {folder}: {e}") from e
-        self.model = _MODEL_CACHE[key]
+        return _MODEL_CACHE[key]
+
+    def _dimension_from_model(self) -> int:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or getattr(
             self.model, "get_sentence_embedding_dimension", None
         )
-        self.dim = int(get_dim()) if get_dim else int(self.model.encode(["x"]).shape[1])
+        return int(get_dim()) if get_dim else int(self.model.encode(["x"]).shape[1])
 
     def encode(
         self,
@@ -401,3 +421,24 @@ def embed_segments(
         progress=progress,
         cancel=cancel,
     )
+
+
+class StoreCachedEmbedder(Embedder):
+    """An embedder that answers from the project's embedding cache and stores what it embeds,
+    so texts such as codebook entries or topic terms are embedded once per model."""
+
+    def __init__(self, inner: Embedder, store: Any) -> None:
+        self.inner = inner
+        self.store = store
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: Progress | None = None,
+        cancel: Cancel = None,
+    ) -> np.ndarray:
+        hashes = [hashlib.sha256(str(t).encode("utf-8")).hexdigest()[:32] for t in texts]
+        return embed_texts_cached(self.store, self.inner, texts, hashes, progress, cancel)[0]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from qualkit.assist.context import neighbour_priors
 from qualkit.assist.embed import Embedder, Progress
 from qualkit.assist.scoring import RidgeModel, SuggestConfig, blend
 from qualkit.assist.suggest import LEVELS, Suggester
@@ -155,13 +156,17 @@ def evaluate_suggestions(
     # codebook-only scores learn nothing from the folds (blend works row by row): one call
     zero_scores = blend(None, sug.zero[rows], np.zeros(L), cfg, space.ancestors).astype(np.float32)
     F = sug.features
+    transcripts = sug.table.frame["transcript"].astype(str).to_numpy()
     for test in parts:
         train = np.setdiff1d(np.arange(len(rows)), test)
         Y = gold[train].astype(np.float32)
         counts = Y.sum(axis=0)
         model = RidgeModel(cfg.ridge).fit(F[rows[train]], Y) if len(train) >= 2 else None
         few = model.predict(F[rows[test]]) if model is not None else None
-        few_scores[test] = blend(few, sug.zero[rows[test]], counts, cfg, space.ancestors)
+        # codes of the neighbouring segments coded in the other folds (none when whole
+        # transcripts are held out: a new interview has no coded neighbours)
+        prior = neighbour_priors(rows[test], rows[train], gold[train], transcripts, cfg)
+        few_scores[test] = blend(few, sug.zero[rows[test]], counts, cfg, space.ancestors, prior)
     result = {
         "coder": coder,
         "level": level,

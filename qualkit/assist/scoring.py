@@ -21,6 +21,10 @@ class SuggestConfig:
     zero_shot_floor: float = 0.0  # codebook evidence kept even for codes with many examples
     exclude_weight: float = 0.5  # how much matching a code's exclude note counts against it
     hierarchy: float = 0.3  # a sub-code also gets this share of its ancestors' evidence
+    # codes of the neighbouring coded segments (context.py); chosen on the online curves
+    neighbours: float = 2.0  # weight of that prior in the blend
+    neighbour_window: int = 3  # how many segments away a coded neighbour still counts
+    neighbour_decay: float = 0.5  # each further segment counts this much less
 
 
 def position_features(rel_pos: np.ndarray, bins: int = 10) -> np.ndarray:
@@ -87,9 +91,11 @@ def blend(
     counts: np.ndarray,
     cfg: SuggestConfig,
     ancestors: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per segment standardised evidence, weighted per label by n/(n+kappa); with an ancestor
-    matrix, each code also gets ``cfg.hierarchy`` times its ancestors' mean evidence."""
+    matrix, each code also gets ``cfg.hierarchy`` times its ancestors' mean evidence; ``prior``
+    (same shape, 0..1: the neighbouring segments' codes) adds ``cfg.neighbours`` times itself."""
     z = standardise_rows(zeroshot)
     if fewshot is None or not counts.any():
         s = z * cfg.zero_shot_weight
@@ -99,4 +105,6 @@ def blend(
         s = w[None, :] * standardise_rows(fewshot) + zw[None, :] * z
     if ancestors is not None and cfg.hierarchy:
         s = s + cfg.hierarchy * (s @ ancestors.T)
+    if prior is not None and cfg.neighbours:
+        s = s + cfg.neighbours * prior
     return s

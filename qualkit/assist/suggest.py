@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from qualkit.assist.context import neighbour_priors
 from qualkit.assist.embed import (
     Cancel,
     Embedder,
@@ -39,8 +40,12 @@ from qualkit.assist.evidence import (
     label_space,
     snippet,
 )
+from qualkit.assist.floor import has_evidence
 from qualkit.assist.scoring import RidgeModel, SuggestConfig, blend, segment_features
 from qualkit.errors import ProjectError
+
+# Below this cosine a nearest example or codebook field is a weak reason, and says so.
+WEAK_SIMILARITY = 0.35
 
 __all__ = ["LEVELS", "Suggester", "Suggestion", "SuggestConfig"]
 
@@ -167,6 +172,7 @@ class Suggester:
         # reasons look up a neighbour per suggestion: plain arrays, not a pandas row each time
         self._segment_ids = self.table.frame["segment_id"].to_numpy(dtype=np.int64)
         self._texts = self.table.frame["text"].astype(str).tolist()
+        self._transcripts = self.table.frame["transcript"].astype(str).to_numpy()
         self.refresh()
 
     # -- model ----------------------------------------------------------------------------
@@ -222,7 +228,14 @@ class Suggester:
             inside = self.train_rows[pos.clip(max=len(self.train_rows) - 1)] == rows
             if inside.any():
                 few[inside] = self.model.predict_loo(self.features[rows[inside]], pos[inside])
-        return blend(few, self.zero[rows], self.counts, self.cfg, self.space.ancestors)
+        prior = self.neighbour_prior(rows)
+        return blend(few, self.zero[rows], self.counts, self.cfg, self.space.ancestors, prior)
+
+    def neighbour_prior(self, rows: np.ndarray) -> np.ndarray | None:
+        """Labels of the coded segments next to each row in its transcript (context.py)."""
+        if not self.cfg.neighbours or not len(self.train_rows):
+            return None
+        return neighbour_priors(rows, self.train_rows, self.Y, self._transcripts, self.cfg)
 
     # -- public ---------------------------------------------------------------------------
     def rows_for(self, segment_ids: Sequence[int]) -> np.ndarray:
@@ -244,8 +257,9 @@ class Suggester:
     ) -> list[list[Suggestion]]:
         """Top-k suggestions per segment (same order as segment_ids).
 
-        ``coder`` is accepted but does not change the answer: whose codings teach the model
-        was fixed when the Suggester was built (its own ``coder``).
+        A segment below the evidence floor (floor.py: "Yeah.", "[laughs] Was it?") gets an empty
+        list: no suggestion beats a wrong one. ``coder`` is accepted but does not change the
+        answer: whose codings teach the model was fixed when the Suggester was built.
         """
         rows_all = self.rows_for(segment_ids)
         out: list[list[Suggestion]] = []
@@ -264,14 +278,20 @@ class Suggester:
             sims = None
             if reasons and self.ex_emb is not None:
                 sims = self.table.emb[rows] @ self.ex_emb.T
+            prior = self.neighbour_prior(rows) if reasons else None
             for i, r in enumerate(rows.tolist()):
-                row_s = []
+                row_s: list[Suggestion] = []
+                if not has_evidence(self._texts[r]):
+                    out.append(row_s)
+                    continue
                 for li in top[i].tolist():
                     because = (
                         self._because(r, li, sims[i] if sims is not None else None)
                         if reasons
                         else {}
                     )
+                    if prior is not None and prior[i, li] > 0:
+                        because["neighbours"] = round(float(prior[i, li]), 3)
                     row_s.append(Suggestion(self.space.labels[li], float(s[i, li]), because))
                 out.append(row_s)
         return out
@@ -299,6 +319,11 @@ class Suggester:
         fld = self.evidence.best_field(self.table.emb[row], label, self.space)
         if fld:
             because["codebook"] = fld
+        best = max(
+            because.get("nearest", {}).get("similarity", 0.0),
+            because.get("codebook", {}).get("similarity", 0.0),
+        )
+        because["weak"] = best < WEAK_SIMILARITY
         return because
 
     def uncoded_segments(self, coder: str | None) -> list[int]:

@@ -1,19 +1,16 @@
-"""Topic discovery over cached segment embeddings (BERTopic, sized for small corpora).
+"""Topics over cached segment embeddings: what people talk about that the codebook may not cover.
 
-Topics show what people talk about that the codebook may not cover yet: each topic has its size,
-top terms (English stop words removed), representative segments, its spread over a participant
-attribute (e.g. group), and the nearest codebook code. A topic can become a draft code.
-
-Deterministic for a given seed (UMAP random_state; HDBSCAN is deterministic). When HDBSCAN calls
-most segments outliers (common with a few hundred short turns), outliers are reassigned to the
-nearest topic by embedding; if there are fewer than two topics, KMeans replaces HDBSCAN.
+Each topic has its size, terms that name its content, representative segments, its spread over a
+participant attribute (e.g. group) and the nearest codebook code; a topic can become a draft
+code. One-word and filler turns are left out first. The pipeline (topic_model.py) is
+deterministic for a seed, so the CLI and the workbench find the same topics.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,24 +21,17 @@ from qualkit.assist.embed import (
     Cancel,
     Embedder,
     Progress,
+    StoreCachedEmbedder,
     embed_segments,
     embedder_for,
     normalise_rows,
 )
 from qualkit.assist.evidence import CodebookEvidence, snippet
+from qualkit.assist.floor import has_evidence
+from qualkit.assist.topic_model import fit_topics, term_vectorizer  # noqa: F401 (re-exported)
 from qualkit.errors import ProjectError, QualkitError
 
 LAST_TOPICS = "topics-last.json"
-# Spoken-language fillers and apostrophe-less contractions, on top of sklearn's English list.
-SPOKEN_STOP_WORDS = (
-    "yeah yes okay ok um uh erm mm hmm like just really know think thing things lot lots "
-    "sort kind bit actually basically im ive id youre theyre thats dont didnt doesnt isnt "
-    "cant wont wasnt arent couldnt wouldnt shouldnt lets gonna wanna got get thank thanks "
-    # what is left of contractions once the apostrophe splits a word (didn't -> didn, t)
-    "didn doesn don isn aren wasn weren couldn wouldn shouldn hasn haven hadn ve ll "
-    # transcribers' marks: [laughs], [inaudible], [crosstalk]
-    "laughs laughing laughter inaudible crosstalk pause sighs coughs unclear"
-).split()
 
 
 class TopicsError(QualkitError):
@@ -70,96 +60,21 @@ def _last_topics_path(project: Any) -> Path:
     return Path(project.root) / ".qualkit" / LAST_TOPICS
 
 
-def term_vectorizer(n_docs: int) -> Any:
-    """The CountVectorizer that picks each topic's terms: words of any script, no stop words."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
-    stop = sorted(set(ENGLISH_STOP_WORDS) | set(SPOKEN_STOP_WORDS))
-    return CountVectorizer(
-        stop_words=stop,
-        min_df=2 if n_docs >= 50 else 1,
-        ngram_range=(1, 1),
-        # letters of any script (crèche, Zoë), two or more:
-        # "she's" gives the stop word "she", not "shes"
-        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
-    )
-
-
 def cluster(
     emb: np.ndarray,
     docs: list[str],
     seed: int = 42,
     min_topic_size: int | None = None,
-    outlier_share: float = 0.5,
-) -> tuple[np.ndarray, list[list[str]], dict]:
-    """Topic label per row (-1 = outlier) and top terms per topic id, via BERTopic.
-
-    Returns (labels, terms_by_topic, info) with info["method"] saying what was used.
-    """
+    encode: Any = None,
+    progress: Any = None,
+) -> tuple[np.ndarray, dict[int, list[str]], dict]:
+    """Topic label per row (-1 = outlier), terms per topic id and info (topic_model.py)."""
     n = len(docs)
     if n < 10:
         raise TopicsError(f"too few segments for topics ({n}; need at least 10)")
-    from bertopic import BERTopic
-    from hdbscan import HDBSCAN
-    from umap import UMAP
-
-    mts = min_topic_size or int(min(40, max(5, round(math.sqrt(n) / 2))))
-    umap_model = UMAP(
-        n_neighbors=int(min(15, n - 1)),
-        n_components=5,
-        min_dist=0.0,
-        metric="cosine",
-        random_state=seed,
-        low_memory=True,
+    return fit_topics(
+        emb, docs, seed=seed, min_size=min_topic_size, encode=encode, progress=progress
     )
-    hdb = HDBSCAN(
-        min_cluster_size=mts,
-        min_samples=max(2, mts // 3),
-        metric="euclidean",
-        cluster_selection_method="leaf",
-        prediction_data=False,
-    )
-    vectorizer = term_vectorizer(n)
-    info: dict[str, Any] = {"min_topic_size": mts, "seed": seed}
-
-    def fit(cluster_model) -> tuple[Any, np.ndarray]:
-        tm = BERTopic(
-            embedding_model=None,
-            # "english" makes BERTopic strip every non-ASCII character before counting terms
-            # (crèche -> crche); embeddings are passed in, so no model is chosen by language.
-            language="multilingual",
-            umap_model=umap_model,
-            hdbscan_model=cluster_model,
-            vectorizer_model=vectorizer,
-            calculate_probabilities=False,
-            min_topic_size=mts,
-            verbose=False,
-        )
-        labels, _ = tm.fit_transform(docs, embeddings=emb)
-        return tm, np.asarray(labels)
-
-    tm, labels = fit(hdb)
-    n_topics = len(set(labels.tolist()) - {-1})
-    info["method"] = "bertopic-hdbscan"
-    if n_topics < 2:
-        from sklearn.cluster import KMeans
-
-        k = int(min(20, max(2, round(math.sqrt(n / 4)))))
-        tm, labels = fit(KMeans(n_clusters=k, random_state=seed, n_init=10))
-        info["method"] = f"bertopic-kmeans(k={k})"
-    share = float((labels == -1).mean())
-    info["outlier_share_before"] = round(share, 3)
-    if share > outlier_share:
-        labels = np.asarray(
-            tm.reduce_outliers(docs, labels.tolist(), strategy="embeddings", embeddings=emb)
-        )
-        tm.update_topics(docs, topics=labels.tolist(), vectorizer_model=vectorizer)
-        info["method"] += "+outliers-reassigned"
-    terms: dict[int, list[str]] = {}
-    for t in sorted(set(labels.tolist())):
-        words = tm.get_topic(t) or []
-        terms[t] = [w for w, _ in words if w][:10]
-    return labels, terms, info
 
 
 def compute_topics(
@@ -181,14 +96,34 @@ def compute_topics(
     if uncoded:
         coded = set(project.codings(coder)["segment_id"].astype(int)) if len(segs) else set()
         segs = segs[~segs["segment_id"].astype(int).isin(coded)]
-    segs = segs.reset_index(drop=True)
+    # one-word and filler turns ("Yeah.", "Sorry! [laughs]") would only make junk topics
+    content = segs["text"].astype(str).map(has_evidence).to_numpy(dtype=bool)
+    left_out = int((~content).sum())
+    segs = segs[content].reset_index(drop=True)
     if len(segs) < 10:
-        raise TopicsError(f"too few segments for topics ({len(segs)}; need at least 10)")
+        raise TopicsError(
+            f"too few segments for topics ({len(segs)} with content; need at least 10)"
+        )
     emb, _ = embed_segments(project, embedder, progress=progress, cancel=cancel, segments=segs)
     docs = segs["text"].astype(str).tolist()
-    labels, terms, info = cluster(emb, docs, seed=seed, min_topic_size=min_topic_size)
+
+    # candidate terms and codebook text go through the project's cache like segments do, so
+    # a second run on the same data needs no model at all
+    cached = StoreCachedEmbedder(embedder, project.store)
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        return cached.encode(texts, cancel=cancel)
+
+    def stage(done: int, total: int, what: str = "") -> None:
+        if progress is not None:
+            progress(done, total, f"topics: {what}")
+
+    labels, terms, info = cluster(
+        emb, docs, seed=seed, min_topic_size=min_topic_size, encode=encode, progress=stage
+    )
+    info["left_out_filler"] = left_out
     book = project.codebook
-    evidence = CodebookEvidence(book, embedder) if len(book.codes) else None
+    evidence = CodebookEvidence(book, cached) if len(book.codes) else None
     topics: list[Topic] = []
     for t in sorted(set(labels.tolist())):
         idx = np.where(labels == t)[0]

@@ -88,14 +88,24 @@ def suggest(
         typer.echo(
             f"[{sid}] {row.transcript} {row.speaker}: {text[:90] + ('…' if len(text) > 90 else '')}"
         )
+        if not sugs:
+            typer.echo("    no strong match (too few content words to go on)")
         for i, x in enumerate(sugs, 1):
-            why = x.because.get("nearest") or x.because.get("codebook") or {}
-            hint = (
-                f"like segment {why['segment_id']} ({why['similarity']:.2f})"
-                if "segment_id" in why
-                else f"codebook {why.get('field')} ({why.get('similarity', 0):.2f})"
-            )
-            typer.echo(f"    {i}. {x.code_id:<32} {x.score:6.2f}  {hint}")
+            typer.echo(f"    {i}. {x.code_id:<32} {x.score:6.2f}  {reason_text(x.because)}")
+
+
+def reason_text(because: dict) -> str:
+    """One line of why a code was suggested; weak reasons say they are weak."""
+    parts = []
+    why = because.get("nearest") or because.get("codebook") or {}
+    if "segment_id" in why:
+        parts.append(f"like segment {why['segment_id']} ({why['similarity']:.2f})")
+    elif why:
+        parts.append(f"codebook {why.get('field')} ({why.get('similarity', 0):.2f})")
+    if because.get("neighbours"):
+        parts.append("also on the segments around it")
+    text = ", ".join(parts)
+    return f"weak: {text}" if because.get("weak") else text
 
 
 @eval_app.command("suggestions")
@@ -109,14 +119,34 @@ def eval_suggestions(
         str, typer.Option("--by", help="Fold by segment, or by transcript (a new interview).")
     ] = "segment",
     seed: SeedOption = 0,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Prequential instead of k-fold: segments in transcript order, each ranked with "
+            "only the codings before it, with three baselines.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     project: ProjectOption = Path("."),
 ) -> None:
-    """k-fold cross-validation of suggestions against a coder's codings."""
+    """k-fold cross-validation (or, with --online, the coder's-eye prequential evaluation)
+    of suggestions against a coder's codings."""
     from qualkit.assist.evaluate import evaluate_suggestions
 
     check_level(level)
     p = open_project(project)
+    if online:
+        from qualkit.assist.online import evaluate_online
+        from qualkit.cli.eval_online import print_online
+
+        with progress_bar("embedding") as progress:
+            r = evaluate_online(p, coder, level=level, progress=progress)
+        if as_json:
+            typer.echo(json.dumps(r, ensure_ascii=False))
+        else:
+            print_online(r)
+        return
     with progress_bar("embedding") as progress:
         r = evaluate_suggestions(
             p, coder, folds=folds, level=level, seed=seed, group=by, progress=progress

@@ -412,7 +412,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
             return
         self.suggestions = message.suggestions
         self._suggested_for = message.segment_id
-        self._show_suggestions(None if message.suggestions else "no suggestions")
+        self._show_suggestions(None if message.suggestions else "no strong match")
 
     def _log_rejected_suggestion(self) -> None:
         """Leaving a segment the coder coded in this visit without taking the first

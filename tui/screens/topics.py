@@ -47,7 +47,11 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             self.topics = topics
 
     class TopicsProgressed(Progressed):
-        """Steps of the topic model done so far."""
+        """Steps of the topic model done so far, and the stage it is in."""
+
+        def __init__(self, done: int, total: int, stage: str = "") -> None:
+            super().__init__(done, total)
+            self.stage = stage
 
     class TopicsFailed(Message):
         def __init__(self, message: str) -> None:
@@ -84,9 +88,9 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
     def _compute(self) -> None:
         worker = get_current_worker()
 
-        def progress(done: int, total: int, *_: Any) -> None:
+        def progress(done: int, total: int, stage: str = "", *_: Any) -> None:
             if not worker.is_cancelled:
-                self.post_message(self.TopicsProgressed(done, total))
+                self.post_message(self.TopicsProgressed(done, total, stage or "embedding"))
 
         try:
             topics = compute_topics(
@@ -100,7 +104,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
 
     def on_topics_screen_topics_progressed(self, message: TopicsProgressed) -> None:
         self.query_one("#topics-status", Static).update(
-            f"Topics: {message.done}/{message.total} … (Esc cancels)"
+            f"Topics: {message.stage} {message.done}/{message.total} … (Esc cancels)"
         )
 
     def on_topics_screen_topics_failed(self, message: TopicsFailed) -> None:

@@ -169,7 +169,11 @@ def describe_reason(because: dict) -> str:
             parts.append(f"codebook: {field}")
     if not parts and isinstance(because, dict) and "exemplars" in because:
         parts.append(f"{because['exemplars']} coded example(s)")
-    return "; ".join(parts)
+    if isinstance(because, dict) and because.get("neighbours"):
+        parts.append("also on the segments around it")
+    text = "; ".join(parts)
+    # the core marks a reason weak when its best similarity is low: say so first
+    return f"weak: {text}" if isinstance(because, dict) and because.get("weak") else text
 
 
 def _similarity(evidence: dict) -> str:
