@@ -12,7 +12,7 @@ p.codings()          # pandas DataFrame
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -807,10 +807,41 @@ class Project:
     def backup(self, keep: int = 10) -> Path:
         return self.store.backup(reason="manual", keep=keep)
 
+    def remove_transcript(self, transcript_id: str, actor: str = "system") -> TranscriptRemoval:
+        """Remove a transcript whose file has left transcripts/, with its segments and codings.
+
+        A backup is taken first (`qualkit restore` brings everything back); the removal is one
+        logged transaction. A transcript whose file is still there is refused: the next ingest
+        would only bring it back.
+        """
+        rows = {r.id: r for r in self.store.transcript_rows()}
+        row = rows.get(transcript_id)
+        if row is None:
+            listed = ", ".join(sorted(rows)) or "none"
+            raise ProjectError(f"unknown transcript '{transcript_id}' (transcripts: {listed})")
+        if not row.missing:
+            raise ProjectError(
+                f"{row.file} is still in transcripts/: move it out first, or the next ingest "
+                "brings it back"
+            )
+        backup = self.store.backup(reason="before-remove")
+        removed = self.store.remove_transcript(transcript_id, actor)
+        return TranscriptRemoval(transcript_id, removed["segments"], removed["codings"], backup)
+
     def daily_backup(self, keep: int = 7) -> Path | None:
         """Today's backup, when none was taken yet (the store also takes it before the first
         write of each day); returns the new file, or None."""
         return self.store.daily_backup(keep=keep)
+
+
+@dataclass(frozen=True)
+class TranscriptRemoval:
+    """What `Project.remove_transcript` removed, and the backup that keeps it."""
+
+    transcript: str
+    segments: int
+    codings: int
+    backup: Path
 
 
 def visible_layer(coder: str | None, blind: bool) -> str | None:

@@ -75,7 +75,10 @@ def test_topics_leave_out_filler_report_stages_and_match_the_cli(tmp_path):
     import sys
 
     root = write_ai_project(tmp_path, copies=4)
-    (root / "qualkit.yaml").write_text("segmentation: turn\nembedding_model: hashing-256\n")
+    # min_words: 0 keeps one-word turns as coding units, so the topics filter meets them
+    (root / "qualkit.yaml").write_text(
+        "segmentation: turn\nmin_words: 0\nembedding_model: hashing-256\n"
+    )
     for path in (root / "transcripts").glob("p0*.txt"):
         path.write_text(path.read_text("utf-8") + "\nInterviewer: Right?\n\nSpeaker: Yeah.\n")
     p = Project.open(root)

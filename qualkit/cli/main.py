@@ -17,7 +17,7 @@ from qualkit.errors import QualkitError
 # isort: off
 from qualkit.cli import project, coding, codebook, codings_csv, exchange  # noqa: F401
 from qualkit.cli import assist, agreement, reports, restore  # noqa: F401
-from qualkit.cli import done, merge  # noqa: F401
+from qualkit.cli import done, merge, transcripts  # noqa: F401
 # isort: on
 
 

@@ -323,3 +323,51 @@ class SegmentTables(EventLog):
         )
         c.execute("DELETE FROM reviews WHERE segment_id = ?", (old_id,))
         c.execute("DELETE FROM segments WHERE id = ?", (old_id,))
+
+    def remove_transcript(self, transcript_id: str, actor: str) -> dict[str, int]:
+        """Delete a transcript with its turns, segments, codings, reviews, done marks and
+        segment memos, in one transaction; log it (not undoable: the caller takes a backup
+        first, and `qualkit restore` brings it back). Returns what was removed, by kind."""
+        with self.transaction() as c:
+            if not c.execute("SELECT 1 FROM transcripts WHERE id = ?", (transcript_id,)).fetchone():
+                raise ProjectError(f"unknown transcript '{transcript_id}'")
+            ids = [
+                str(r[0])
+                for r in c.execute(
+                    "SELECT id FROM segments WHERE transcript_id = ?", (transcript_id,)
+                )
+            ]
+            removed = {
+                "codings": c.execute(
+                    "SELECT COUNT(*) FROM codings WHERE removed = 0 AND segment_id IN "
+                    "(SELECT id FROM segments WHERE transcript_id = ?)",
+                    (transcript_id,),
+                ).fetchone()[0],
+                "segments": len(ids),
+            }
+            for chunk in chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"DELETE FROM memos WHERE kind = 'segment' AND target IN ({marks})", chunk
+                )
+            for table in ("codings", "reviews"):
+                c.execute(
+                    f"DELETE FROM {table} WHERE segment_id IN "
+                    "(SELECT id FROM segments WHERE transcript_id = ?)",
+                    (transcript_id,),
+                )
+            c.execute(
+                "DELETE FROM memos WHERE kind = 'transcript' AND target = ?", (transcript_id,)
+            )
+            for table in ("segments", "turns", "transcript_done"):
+                c.execute(f"DELETE FROM {table} WHERE transcript_id = ?", (transcript_id,))
+            c.execute("DELETE FROM transcripts WHERE id = ?", (transcript_id,))
+            self._log(
+                c,
+                actor,
+                "remove-transcript",
+                # counts under their own names: "segments"/"codings" in a payload list ids
+                {"transcript": transcript_id, **{f"{k}_removed": n for k, n in removed.items()}},
+                state=CLEARED,
+            )
+        return removed
