@@ -19,7 +19,7 @@ included) and the peak RSS of that process:
   suggest    Suggester with `embedding_model: hashing-256` (cache fill + fit on ana's codings),
              then p95 of one segment's suggestions over 300 segments
   agreement  the two-coder report (1,000 bootstrap resamples) over every transcript, as text
-  matrix     `export matrix` (codes by group, participants) to CSV
+  matrix     `export matrix --layer ana --allow-names` (codes by group, participants) to CSV
 Then, per step, how its cost grows from the small to the large size, as the exponent k in
 cost ~ size^k (1.0 = linear); anything over 1.15 is flagged.
 
@@ -314,7 +314,9 @@ def step_matrix(root: Path) -> dict:
 
     with Project.open(root) as project:
         started = time.perf_counter()
-        path = export_matrix(project, root / "exports" / "matrix.csv", by=["group"])
+        path = export_matrix(
+            project, root / "exports" / "matrix.csv", by=["group"], layer="ana", allow_names=True
+        )
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "bytes": path.stat().st_size}
 
@@ -360,8 +362,7 @@ def describe(name: str, r: dict) -> str:
     extra = {
         "baseline": lambda: f"{r['words']:,} words",
         "ingest": lambda: (
-            f"{r['segments']:,} segments ({r['units']:,} units), {r['transcripts']:,} "
-            "transcripts"
+            f"{r['segments']:,} segments ({r['units']:,} units), {r['transcripts']:,} transcripts"
         ),
         "import": lambda: (
             f"codings CSVs: ana {r['codings']['ana']:,}, ben {r['codings']['ben']:,} (keyword "
@@ -435,7 +436,10 @@ def measure_million(workdir: Path, copies: int) -> None:
         root.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
         made = generate(root, copies)
-        print(f"\nmillion: generated {made['transcripts']:,} transcripts in {time.perf_counter() - t:.0f} s")
+        print(
+            f"\nmillion: generated {made['transcripts']:,} transcripts "
+            f"in {time.perf_counter() - t:.0f} s"
+        )
         built = run_step("ingest", root, timeout=4 * 3600)
         print(describe("ingest", built), flush=True)
     keys = run_step("keys", root)
