@@ -61,20 +61,33 @@ class TranscriptEntry:
 
 def group_attribute(people: dict[str, dict[str, Any]]) -> str | None:
     """The participant attribute transcripts are grouped by: `group` when present."""
-    names = attribute_names(people)
+    names = list(dict.fromkeys(name for attrs in people.values() for name in attrs))
     for preferred in GROUP_ATTRIBUTES:
         if preferred in names:
             return preferred
     return names[0] if names else None
 
 
+MAX_GROUPS = 12  # more values than this make a list of groups, not a grouping
+
+
 def attribute_names(people: dict[str, dict[str, Any]]) -> list[str]:
-    """Participant attributes in file order (the choices for grouping transcripts)."""
-    names: list[str] = []
+    """Participant attributes that group people (the choices for grouping transcripts), in
+    file order: a few values, each shared by several participants. A pseudonym or an age has
+    a value per person and would give one group per transcript."""
+    values: dict[str, list[str]] = {}
     for attrs in people.values():
-        for name in attrs:
-            if name not in names:
-                names.append(name)
+        for name, value in attrs.items():
+            text = str(value).strip() if value is not None else ""
+            values.setdefault(name, [])
+            if text:
+                values[name].append(text)
+    names = []
+    for name, held in values.items():
+        distinct = set(held)
+        shared = len(held) > len(distinct)  # some value is held by two people or more
+        if shared and len(distinct) <= MAX_GROUPS:
+            names.append(name)
     return names
 
 
@@ -84,7 +97,7 @@ def transcript_entries(
     """Transcripts with this coder's progress, grouped by a participant attribute (by default
     `group`, `role` or `service`, whichever the participants have)."""
     people = project.participant_attributes()
-    if attribute not in attribute_names(people):
+    if attribute is None or attribute not in attribute_names(people):
         attribute = group_attribute(people)
     progress = {row.transcript: row for row in project.progress(coder).itertuples(index=False)}
     speakers = project.transcript_participants()

@@ -373,6 +373,11 @@ async def test_reviewed_mark_counts_and_is_skipped(study: Path) -> None:
 
 
 async def test_transcripts_can_be_grouped_by_another_attribute(study: Path) -> None:
+    # a third participant shares P01's service, so service groups people and is offered
+    with (study / "transcripts" / "participants.csv").open("a", encoding="utf-8") as f:
+        f.write("P03,Parent,psychotherapy\n")
+    with Project.open(study) as p:
+        p.ingest()
     project, app = open_app(study)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -602,3 +607,19 @@ async def test_help_is_built_once_and_reopens(study: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen is first  # the same screen, not built again
+
+
+def test_grouping_offers_only_attributes_that_group_people() -> None:
+    from qualkit.tui.model import attribute_names
+
+    people = {
+        f"P{i:02}": {
+            "pseudonym": f"Name{i}",  # one value per person: no grouping
+            "group": "Parent" if i < 6 else "Team member",
+            "service": ["Together Time", "One-to-one", ""][i % 3],
+            "age": str(20 + i),
+        }
+        for i in range(9)
+    }
+    assert attribute_names(people) == ["group", "service"]
+    assert attribute_names({"P1": {"group": "Parent"}}) == []  # nobody shares it yet
