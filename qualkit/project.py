@@ -20,23 +20,30 @@ from qualkit.agreement.blinding import blind_for
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
 from qualkit.ingest.segmentation import word_count
+from qualkit.project_parts.codebook_edits import CODEBOOK_FILE, ProjectCodebook
+from qualkit.project_parts.imports_exports import ProjectExchange
+from qualkit.project_parts.marks import ProjectMarks
+from qualkit.project_parts.status import ProjectStatus
+from qualkit.project_parts.tables import ProjectTables
 from qualkit.settings import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
 from qualkit.store import CodingRow, Event, SegmentCoding, SegmentRow, SQLiteStore, Store
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from qualkit.codebook import Codebook
     from qualkit.reports.trim import TrimmedQuote
 
 STATE_DIR = ".qualkit"
 DB_FILE = "project.db"
-CODEBOOK_FILE = "codebook.yaml"
 CONSENSUS = "consensus"
 
 
-class Project:
-    """One study folder: codebook.yaml, transcripts/, exports/ and .qualkit/project.db."""
+class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, ProjectExchange):
+    """One study folder: codebook.yaml, transcripts/, exports/ and .qualkit/project.db.
+
+    Opening, ingest, coding, undo and the event log are here; the other concerns are mixed in
+    from :mod:`qualkit.project_parts` (codebook edits, DataFrames, memos and marks, progress
+    and status, imports and exports), so there is still one door: ``Project``.
+    """
 
     def __init__(self, root: Path, store: Store, settings: Settings) -> None:
         self.root = root
@@ -99,109 +106,6 @@ class Project:
 
         return storage_warnings(self.root)
 
-    # -- codebook ----------------------------------------------------------------------------
-
-    @property
-    def codebook_path(self) -> Path:
-        return self.root / CODEBOOK_FILE
-
-    @property
-    def codebook(self) -> Codebook:
-        """The codebook, re-read whenever codebook.yaml changed on disk."""
-        from qualkit.codebook import Codebook
-
-        if self._codebook is None or self._codebook.changed_on_disk():
-            if not self.codebook_path.exists():
-                # A folder of transcripts adopted as a project starts with an empty codebook,
-                # so the first code a coder creates has a file to go into.
-                Codebook.write_template(self.codebook_path)
-            self._codebook = Codebook.load(self.codebook_path)
-            if self._codebook.dirty:
-                # Ids derived from names are written into the file at once, so that codings
-                # never point at an id that a later rename of the code would change.
-                self._codebook.save()
-        return self._codebook
-
-    def add_code(
-        self, name: str, parent: str | None = None, actor: str = "system", **fields: Any
-    ) -> str:
-        book = self.codebook
-        code = book.add(name, parent=parent, **fields)
-        book.save()
-        self.store.log_event(actor, "add-code", {"code": code.id, "name": name, "parent": parent})
-        return code.id
-
-    def rename_code(self, code_id: str, name: str, actor: str = "system") -> None:
-        """Rename a code; its id, and so every coding of it, stays."""
-        book = self.codebook
-        before = book.get(code_id).name
-        book.rename(code_id, name)
-        book.save()
-        self.store.log_event(actor, "rename-code", {"code": code_id, "from": before, "to": name})
-
-    def move_code(
-        self, code_id: str, parent: str | None, index: int | None = None, actor: str = "system"
-    ) -> None:
-        book = self.codebook
-        before = book.get(code_id).parent
-        book.move(code_id, parent, index)
-        book.save()
-        self.store.log_event(actor, "move-code", {"code": code_id, "from": before, "to": parent})
-
-    def update_code(self, code_id: str, actor: str = "system", **fields: Any) -> None:
-        """Edit description, include, exclude, examples, color or key of a code."""
-        book = self.codebook
-        book.update(code_id, **fields)
-        book.save()
-        self.store.log_event(actor, "update-code", {"code": code_id, "fields": sorted(fields)})
-
-    def merge_codes(self, source: str, target: str, actor: str = "system") -> int:
-        """Merge code `source` into `target`: the YAML entry goes, its codings are re-pointed.
-
-        A `source` already gone from codebook.yaml (removed by hand) that codings still point
-        to is merged too: only its codings move.
-        """
-        book = self.codebook
-        book.get(target)
-        if source == target:
-            raise CodebookError(f"cannot merge code '{source}' into itself")
-        if source in book:
-            book.merge(source, target)
-            book.save()
-        elif source not in self.codes_missing_from_codebook():
-            book.get(source)  # the usual "unknown code" error
-        return self.store.recode(source, target, actor, "merge-code")
-
-    def _missing_codes_or_none(self) -> dict[str, int]:
-        try:
-            return self.codes_missing_from_codebook()
-        except CodebookError:
-            return {}  # a broken codebook.yaml is reported on its own
-
-    def codes_missing_from_codebook(self) -> dict[str, int]:
-        """Code ids that live codings point to but codebook.yaml no longer has (removed by
-        hand), with their number of codings. Fix: add the code back, or merge it."""
-        book = self.codebook
-        return {code: n for code, n in sorted(self.store.code_usage().items()) if code not in book}
-
-    def delete_code(self, code_id: str, remap_to: str | None = None, actor: str = "system") -> int:
-        """Delete a code; its codings move to `remap_to`, so none is lost."""
-        book = self.codebook
-        book.get(code_id)
-        used = [r for r in self.store.codings_rows(include_removed=True) if r.code == code_id]
-        if used and remap_to is None:
-            raise CodebookError(
-                f"code '{code_id}' has {len(used)} coding(s): choose a code to move them to"
-            )
-        if remap_to is not None:
-            book.get(remap_to)
-        book.delete(code_id)
-        book.save()
-        if remap_to:
-            return self.store.recode(code_id, remap_to, actor, "delete-code")
-        self.store.log_event(actor, "delete-code", {"from": code_id, "to": None, "codings": []})
-        return 0
-
     # -- ingest and reading ------------------------------------------------------------------
 
     def ingest(self, progress: Progress | None = None) -> IngestReport:
@@ -215,71 +119,8 @@ class Project:
     def transcript_ids(self) -> list[str]:
         return [r.id for r in self.store.transcript_rows()]
 
-    def transcripts(self) -> pd.DataFrame:
-        import pandas as pd
-
-        rows = [
-            {
-                "transcript": r.id,
-                "file": r.file,
-                "kind": r.kind,
-                "date": r.date,
-                "missing": r.missing,
-                "metadata": r.metadata,
-            }
-            for r in self.store.transcript_rows()
-        ]
-        return pd.DataFrame(
-            rows, columns=["transcript", "file", "kind", "date", "missing", "metadata"]
-        )
-
     def transcript_text(self, transcript_id: str) -> str:
         return self.store.transcript_text(transcript_id)
-
-    def participants(self) -> pd.DataFrame:
-        import pandas as pd
-
-        people = self.store.participants()
-        frame = pd.DataFrame([{"participant_id": pid, **attrs} for pid, attrs in people.items()])
-        if frame.empty:
-            frame = pd.DataFrame(columns=["participant_id"])
-        return frame
-
-    def segments(
-        self,
-        transcript: str | None = None,
-        include_interviewer: bool = False,
-        include_orphaned: bool = False,
-    ) -> pd.DataFrame:
-        import pandas as pd
-
-        people = self.store.participants()
-        rows = []
-        for r in self.store.segment_rows(transcript):
-            if r.orphaned:
-                if not include_orphaned:
-                    continue
-            elif not include_interviewer and not self.is_coding_unit(r):
-                continue  # interviewer turns and short turns kept as context
-            row = asdict(r)
-            row["attributes"] = people.get(r.participant or "", {})
-            rows.append(row)
-        columns = [
-            "segment_id",
-            "transcript",
-            "turn",
-            "position",
-            "speaker",
-            "participant",
-            "is_interviewer",
-            "start",
-            "end",
-            "text",
-            "text_hash",
-            "orphaned",
-            "attributes",
-        ]
-        return pd.DataFrame(rows, columns=columns)
 
     def segment(self, segment_id: int) -> dict[str, Any]:
         row = self.store.segment_row(int(segment_id))
@@ -526,227 +367,8 @@ class Project:
         """Transcript id -> the participants who speak in it (in order of first turn)."""
         return self.store.transcript_participants()
 
-    def codings(
-        self,
-        coder: str | None = None,
-        include_removed: bool = False,
-        transcript: str | None = None,
-    ) -> pd.DataFrame:
-        import pandas as pd
-
-        columns = [
-            "coding_id",
-            "segment_id",
-            "transcript",
-            "participant",
-            "speaker",
-            "code",
-            "coder",
-            "created",
-            "starred",
-            "memo",
-            "span_start",
-            "span_end",
-            "quote",
-            "source",
-            "removed",
-            "orphaned",
-            "text",
-        ]
-        rows = [asdict(r) for r in self.store.codings_rows(coder, include_removed, transcript)]
-        frame = pd.DataFrame(rows, columns=columns)
-        for flag in ("starred", "removed", "orphaned"):
-            frame[flag] = frame[flag].astype(bool)
-        return frame
-
     def coders(self) -> list[str]:
         return self.store.coders()
-
-    def import_codings(self, path: Path, coder: str) -> int:
-        """CSV with `segment_id,code` (optional `memo`): all rows valid, or nothing is stored."""
-        from qualkit.exchange.codings_csv import read_codings_csv
-        from qualkit.ingest.participants import decode_table
-
-        coder = self._check_coder(coder)
-        shown = str(path)
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ProjectError(f"{shown}: cannot read: {exc.strerror}") from None
-        rows = read_codings_csv(decode_table(data, shown), shown, data)
-        book = self.codebook
-        known = {r.segment_id: r for r in self.store.segment_rows()}
-        planned: list[dict[str, Any]] = []
-        seen: set[tuple[int, str]] = set()
-        for line, segment_id, code_id, memo in rows:
-            if segment_id not in known:
-                raise ProjectError(f"{shown}: line {line}: unknown segment_id {segment_id}")
-            if known[segment_id].orphaned:
-                raise ProjectError(f"{shown}: line {line}: segment {segment_id} is orphaned")
-            if code_id not in book:
-                raise ProjectError(
-                    f"{shown}: line {line}: unknown code id '{code_id}' (not in codebook.yaml)"
-                )
-            if (segment_id, code_id) in seen:
-                continue
-            seen.add((segment_id, code_id))
-            planned.append(
-                {
-                    "segment_id": segment_id,
-                    "code_id": code_id,
-                    "memo": memo or None,
-                    "source": "import",
-                }
-            )
-        if not planned:
-            return 0
-        # Rows the coder already has are skipped inside the store's write transaction, so a
-        # second process of the same coder cannot make the import fail half-way.
-        return len(self.store.insert_codings(planned, coder, action="import")[1])
-
-    # -- REFI-QDA exchange (qualkit.exchange does the work) -----------------------------------
-
-    def import_qdpx(self, path: Path) -> Any:
-        """Import a .qdpx (or bare .qde) from NVivo, ATLAS.ti, MAXQDA, QualCoder...; returns an
-        ImportReport (its .summary() says what came in and what could not)."""
-        from qualkit.exchange.qdpx_import import import_qdpx
-
-        return import_qdpx(self, Path(path))
-
-    def import_qdc(self, path: Path) -> Any:
-        """Import a REFI-QDA codebook (.qdc) into codebook.yaml."""
-        from qualkit.exchange.qdc import import_qdc
-
-        return import_qdc(self, Path(path))
-
-    def export_qdpx(self, path: Path) -> Any:
-        """Write the project as a validated .qdpx; returns an ExportReport."""
-        from qualkit.exchange.qdpx_export import export_qdpx
-
-        return export_qdpx(self, Path(path))
-
-    def export_qdc(self, path: Path) -> int:
-        """Write the codebook as a validated .qdc; returns the number of codes."""
-        from qualkit.exchange.qdpx_export import export_qdc
-
-        return export_qdc(self, Path(path))
-
-    def export_codings(self, path: Path, coder: str | None = None) -> int:
-        """Long format: one row per coding with transcript, participant, attributes, code,
-        the quote and memos; pseudonymised with pseudonyms.yaml."""
-        from qualkit.reports.codings import write_codings_csv
-
-        return write_codings_csv(self, Path(path), coder)
-
-    def codings_long(self, coder: str | None = None) -> pd.DataFrame:
-        """One row per coding with its participant's attributes: the codings CSV's layout."""
-        from qualkit.exchange.codings_csv import codings_long
-
-        return codings_long(self, coder)
-
-    def matrix(
-        self,
-        by: str | list[str] = "group",
-        measure: str = "participants",
-        layer: str | None = None,
-        level: str = "code",
-    ) -> pd.DataFrame:
-        """Codes × participant attribute values (see qualkit.reports.matrix.build_matrix)."""
-        from qualkit.reports.matrix import build_matrix
-
-        return build_matrix(self, by=by, measure=measure, layer=layer, level=level)
-
-    # -- memos, done marks, progress ---------------------------------------------------------
-
-    def set_memo(self, kind: str, target: str | int, coder: str, text: str) -> None:
-        coder = self._check_coder(coder)
-        if kind == "segment":
-            self._codable_segment(int(target))
-        elif kind == "code":
-            self.codebook.get(str(target))
-        elif kind == "transcript":
-            self.store.transcript_text(str(target))
-        elif kind != "project":
-            raise ProjectError(f"memo kind must be segment, code, transcript or project: {kind}")
-        self.store.set_memo(kind, str(target), coder, text)
-
-    def memo(self, kind: str, target: str | int, coder: str) -> str | None:
-        return self.store.memo(kind, str(target), coder)
-
-    def memos(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(
-            [asdict(r) for r in self.store.memo_rows()],
-            columns=["kind", "target", "coder", "text", "updated"],
-        )
-
-    def mark_done(self, transcript: str, coder: str, done: bool = True) -> None:
-        coder = self._check_coder(coder)
-        self.store.transcript_text(transcript)
-        self.store.set_done(transcript, coder, done)
-
-    def mark_reviewed(self, segment_id: int, coder: str, reviewed: bool = True) -> None:
-        """Mark a segment reviewed with nothing to code (or clear the mark); undoable."""
-        coder = self._check_coder(coder)
-        self._codable_segment(int(segment_id))
-        self.store.set_reviewed([int(segment_id)], coder, reviewed)
-
-    def reviewed(self, coder: str, transcript: str | None = None) -> set[int]:
-        """Segment ids the coder marked reviewed with nothing to code."""
-        return self.store.reviewed_segments(self._check_coder(coder), transcript)
-
-    def progress(self, coder: str | None = None) -> pd.DataFrame:
-        """Per transcript and coder: coding units, units coded, units coded or marked
-        reviewed, % of units coded or reviewed, and the done mark."""
-        import pandas as pd
-
-        unit_transcript = {
-            r.segment_id: r.transcript for r in self.store.segment_rows() if self.is_coding_unit(r)
-        }
-        units: dict[str, int] = {}
-        for tid in unit_transcript.values():
-            units[tid] = units.get(tid, 0) + 1
-        # Only coding units count: a coding left on a turn that is now context does not.
-        coded_sets: dict[tuple[str, str], set[int]] = {}
-        for segment_id, _, name in self.store.coded_pairs():
-            if segment_id in unit_transcript:
-                key = (unit_transcript[segment_id], name)
-                coded_sets.setdefault(key, set()).add(segment_id)
-        seen_sets = {key: set(ids) for key, ids in coded_sets.items()}
-        for segment_id, name in self.store.review_pairs():
-            if segment_id in unit_transcript:
-                seen_sets.setdefault((unit_transcript[segment_id], name), set()).add(segment_id)
-        coded = {key: len(ids) for key, ids in coded_sets.items()}
-        seen = {key: len(ids) for key, ids in seen_sets.items()}
-        done = self.store.done_marks()
-        coders = [coder] if coder else sorted({c for _, c in seen} | {c for _, c in done})
-        rows = []
-        for tid in self.transcript_ids():
-            for name in coders:
-                n = units.get(tid, 0)
-                k = seen.get((tid, name), 0)
-                rows.append(
-                    {
-                        "transcript": tid,
-                        "coder": name,
-                        "segments": n,
-                        "coded": coded.get((tid, name), 0),
-                        "coded_or_reviewed": k,
-                        "percent": round(100 * k / n, 1) if n else 0.0,
-                        "done": (tid, name) in done,
-                    }
-                )
-        columns = [
-            "transcript",
-            "coder",
-            "segments",
-            "coded",
-            "coded_or_reviewed",
-            "percent",
-            "done",
-        ]
-        return pd.DataFrame(rows, columns=columns)
 
     # -- the coder remembered for this project (per machine: .qualkit is local) --------------
 
@@ -764,48 +386,7 @@ class Project:
     def remember(self, key: str, value: str) -> None:
         self.store.set_meta(key, value)
 
-    # -- status and backups ------------------------------------------------------------------
-
-    def status(self) -> dict[str, Any]:
-        people = self.store.participants()
-        attributes: dict[str, dict[str, int]] = {}
-        for attrs in people.values():
-            for name, value in attrs.items():
-                bucket = attributes.setdefault(name, {})
-                bucket[value or "(blank)"] = bucket.get(value or "(blank)", 0) + 1
-        segments = self.store.segment_rows()
-        units = [r for r in segments if self.is_coding_unit(r)]
-        orphans = [r for r in segments if r.orphaned]
-        codings = self.store.codings_rows()
-        per_coder: dict[str, int] = {}
-        for r in codings:
-            per_coder[r.coder] = per_coder.get(r.coder, 0) + 1
-        transcripts = self.store.transcript_rows()
-        return {
-            "project": str(self.root),
-            "transcripts": len(transcripts),
-            "missing_transcripts": [r.file for r in transcripts if r.missing],
-            "participants": len(people),
-            "participants_by_attribute": attributes,
-            "segments": len(units),
-            "interviewer_segments": sum(1 for r in segments if r.is_interviewer),
-            "short_turns_as_context": sum(
-                1
-                for r in segments
-                if not r.orphaned and not r.is_interviewer and not self.is_coding_unit(r)
-            ),
-            "codings_by_coder": per_coder,
-            "orphaned_segments": [
-                {"segment_id": r.segment_id, "transcript": r.transcript, "text": r.text[:80]}
-                for r in orphans
-            ],
-            "progress": self.progress().to_dict(orient="records"),
-            "warnings": self.storage_warnings(),
-            "codes_missing_from_codebook": self._missing_codes_or_none(),
-        }
-
-    def backup(self, keep: int = 10) -> Path:
-        return self.store.backup(reason="manual", keep=keep)
+    # -- removing a transcript whose file has gone -------------------------------------------
 
     def remove_transcript(self, transcript_id: str, actor: str = "system") -> TranscriptRemoval:
         """Remove a transcript whose file has left transcripts/, with its segments and codings.
@@ -827,11 +408,6 @@ class Project:
         backup = self.store.backup(reason="before-remove")
         removed = self.store.remove_transcript(transcript_id, actor)
         return TranscriptRemoval(transcript_id, removed["segments"], removed["codings"], backup)
-
-    def daily_backup(self, keep: int = 7) -> Path | None:
-        """Today's backup, when none was taken yet (the store also takes it before the first
-        write of each day); returns the new file, or None."""
-        return self.store.daily_backup(keep=keep)
 
 
 @dataclass(frozen=True)

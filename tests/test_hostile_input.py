@@ -12,7 +12,7 @@ import pytest
 from projects import INTERVIEW_1, snapshot, write_tiny_project
 
 from qualkit.codebook import Codebook
-from qualkit.codebook.schema import _unique
+from qualkit.codebook.schema import unique_id
 from qualkit.errors import CodebookError, QualkitError
 from qualkit.project import Project
 from qualkit.transcripts import read_transcript
@@ -73,7 +73,7 @@ def test_unique_ids_for_many_duplicate_names_take_linear_steps() -> None:
 
     taken, suffixes = CountingSet(), {}
     for _ in range(3000):
-        taken.add(_unique("same", taken, suffixes))
+        taken.add(unique_id("same", taken, suffixes))
     assert "same-3000" in taken and len(taken) == 3000
     assert CountingSet.lookups < 4 * 3000
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.keys import key_to_character
 
+from qualkit.codebook import Code
 from qualkit.errors import QualkitError
 
 
@@ -109,6 +112,44 @@ APP_ACTIONS: tuple[Action, ...] = (
     Action("help", "question_mark,f1", "help", "Keys and help", "App", True, "help"),
     Action("quit", "q,ctrl+q", "quit", "Quit (everything is already saved)", "App", True, "quit"),
 )
+
+
+# Key names Textual gives these characters that key_to_character does not turn back.
+_NAMED_CHARACTERS = {
+    "plus": "+",
+    "minus": "-",
+    "slash": "/",
+    "at": "@",
+    "backslash": "\\",
+    "underscore": "_",
+}
+
+
+def key_character(key: str) -> str | None:
+    """The character a key name types ("j", "question_mark" -> "?"); None for "f1", "ctrl+n"."""
+    key = key.strip()
+    return key_to_character(key) or _NAMED_CHARACTERS.get(key)
+
+
+def bound_characters(keymap: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The single characters the workbench binds, with ``keymap``'s remaps applied. A code's
+    own key among them never applies the code: the binding wins."""
+    keymap = keymap or {}
+    return frozenset(
+        character
+        for action in (*CODING_ACTIONS, *APP_ACTIONS)
+        for key in keymap.get(action.id, action.keys).split(",")
+        if (character := key_character(key)) is not None
+    )
+
+
+# The characters bound by default; codebook.yaml may use them, but the workbench warns.
+RESERVED_KEYS = bound_characters()
+
+
+def key_clashes(codes: Iterable[Code], bound: frozenset[str]) -> list[Code]:
+    """The codes whose own key is also a workbench key, in codebook order."""
+    return [code for code in codes if code.key is not None and code.key in bound]
 
 
 def bindings(actions: tuple[Action, ...]) -> list[Binding]:

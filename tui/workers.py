@@ -92,37 +92,6 @@ class SuggestionEngine:
             self._suggester = None
 
 
-def describe_reason(because: dict) -> str:
-    """One short line saying why a code was suggested."""
-    parts = []
-    # The cosine similarity of the evidence is shown so a weak match looks weak: the score
-    # itself is relative to the other codes for this segment.
-    nearest = because.get("nearest") if isinstance(because, dict) else None
-    if nearest:
-        sim = _similarity(nearest)
-        parts.append(f"like #{nearest.get('segment_id')}{sim}: “{nearest.get('snippet', '')}”")
-    field = because.get("codebook") if isinstance(because, dict) else None
-    if field and not parts:
-        if isinstance(field, dict):
-            name = field.get("field") or field.get("name") or ""
-            text = field.get("text") or ""
-            parts.append(f"codebook {name}{_similarity(field)}: {text}".strip())
-        else:
-            parts.append(f"codebook: {field}")
-    if not parts and isinstance(because, dict) and "exemplars" in because:
-        parts.append(f"{because['exemplars']} coded example(s)")
-    if isinstance(because, dict) and because.get("neighbours"):
-        parts.append("also on the segments around it")
-    text = "; ".join(parts)
-    # the core marks a reason weak when its best similarity is low: say so first
-    return f"weak: {text}" if isinstance(because, dict) and because.get("weak") else text
-
-
-def _similarity(evidence: dict) -> str:
-    value = evidence.get("similarity")
-    return f" ({float(value):.2f})" if isinstance(value, int | float) else ""
-
-
 def compute_topics(
     root: Path,
     progress: Progress | None,

@@ -2,6 +2,6 @@
 what people wrote (document) and the `Codebook` that ties them together (model)."""
 
 from qualkit.codebook.model import TEMPLATE, Codebook
-from qualkit.codebook.schema import FIELDS, NAMED_COLORS, RESERVED_KEYS, Code, slugify
+from qualkit.codebook.schema import FIELDS, NAMED_COLORS, Code, slugify
 
-__all__ = ["FIELDS", "NAMED_COLORS", "RESERVED_KEYS", "TEMPLATE", "Code", "Codebook", "slugify"]
+__all__ = ["FIELDS", "NAMED_COLORS", "TEMPLATE", "Code", "Codebook", "slugify"]

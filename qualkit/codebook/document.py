@@ -31,7 +31,7 @@ _NON_STR_PLAIN = re.compile(
 )
 
 
-def _rt_yaml(indent: tuple[int, int, int]) -> Any:
+def round_trip_yaml(indent: tuple[int, int, int]) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.resolver import VersionedResolver
 
@@ -51,7 +51,7 @@ def _rt_yaml(indent: tuple[int, int, int]) -> Any:
     return yaml
 
 
-def _guess_indent(text: str) -> tuple[int, int, int]:
+def guess_indent(text: str) -> tuple[int, int, int]:
     """(mapping, sequence, offset) so written entries look like the file's own."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -69,12 +69,12 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
     return 2, 4, 2  # the documented style: "  - id: ..." under "codes:"
 
 
-def _load_document(text: str, indent: tuple[int, int, int], label: str) -> Any:
+def load_document(text: str, indent: tuple[int, int, int], label: str) -> Any:
     """The round-trip document of ``text`` (already validated), with a ``codes:`` list."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     try:
-        doc = _rt_yaml(indent).load(text)
+        doc = round_trip_yaml(indent).load(text)
     except Exception as exc:  # libyaml accepted it; ruamel's stricter reader did not
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -94,7 +94,7 @@ def _load_document(text: str, indent: tuple[int, int, int], label: str) -> Any:
     return doc
 
 
-def _scalar(value: str, like: Any = None) -> Any:
+def yaml_scalar(value: str, like: Any = None) -> Any:
     """Text to store in the document, quoted only where a YAML reader would not read text."""
     from ruamel.yaml.scalarstring import (
         DoubleQuotedScalarString,
@@ -186,7 +186,7 @@ def _give_following(slot: tuple[list[Any], int] | None, rest: str) -> None:
         row[pos] = CommentToken("\n" + rest, CommentMark(0))
 
 
-class _Place:
+class EntryPlace:
     """An entry's position in the document: the list holding it and who owns that list."""
 
     def __init__(self, node: Any, seq: Any, owner: Any, owner_key: str) -> None:
@@ -255,7 +255,7 @@ def _give_before(seq: Any, owner: Any, key: str, index: int, text: str) -> None:
         seq.ca.comment[0] = token
 
 
-def _reindent(text: str, column: int) -> str:
+def reindent(text: str, column: int) -> str:
     """Comment lines moved to another depth, indented like the entries they now sit above."""
     out = []
     for line in text.splitlines(keepends=True):
@@ -284,12 +284,12 @@ class _KeepTail:
 # --------------------------------------------------------------------------------------------
 
 
-def _walk(doc: Any) -> Iterator[_Place]:
+def walk_entries(doc: Any) -> Iterator[EntryPlace]:
     """Every entry of the document in depth-first file order, the order of ``Codebook.codes``."""
 
-    def visit(seq: Any, owner: Any, key: str) -> Iterator[_Place]:
+    def visit(seq: Any, owner: Any, key: str) -> Iterator[EntryPlace]:
         for node in list(seq):
-            yield _Place(node, seq, owner, key)
+            yield EntryPlace(node, seq, owner, key)
             children = node.get("children")
             if children:
                 yield from visit(children, node, "children")
@@ -297,7 +297,7 @@ def _walk(doc: Any) -> Iterator[_Place]:
     yield from visit(doc["codes"], doc, "codes")
 
 
-def _set_field(node: Any, name: str, value: Any) -> None:
+def set_field(node: Any, name: str, value: Any) -> None:
     """Set (or, for None, "" or [], remove) one field of an entry, in canonical field order."""
     with _KeepTail(node):
         _set_field_inner(node, name, value)
@@ -311,11 +311,11 @@ def _set_field_inner(node: Any, name: str, value: Any) -> None:
             del node[name]
         return
     if name == "examples":
-        seq = CommentedSeq(_scalar(v.strip()) for v in value if v.strip())
+        seq = CommentedSeq(yaml_scalar(v.strip()) for v in value if v.strip())
         seq.fa.set_block_style()
         new: Any = seq
     else:
-        new = _scalar(value.strip(), node.get(name))
+        new = yaml_scalar(value.strip(), node.get(name))
     if name in node:
         node[name] = new
         return
@@ -330,7 +330,7 @@ def _set_field_inner(node: Any, name: str, value: Any) -> None:
     node.insert(index, name, new)
 
 
-def _merge_examples(source: Any, target: Any) -> None:
+def merge_examples(source: Any, target: Any) -> None:
     """Append the source entry's examples the target lacks, with their end-of-line comments."""
     from ruamel.yaml.comments import CommentedSeq
     from ruamel.yaml.error import CommentMark
@@ -341,7 +341,7 @@ def _merge_examples(source: Any, target: Any) -> None:
     # Move the source's own scalars so their quoting comes along unchanged.
     picked = [i for i, v in enumerate(source_seq) if v and str(v).strip() not in have]
     if not isinstance(target.get("examples"), CommentedSeq) or not len(target["examples"]):
-        _set_field(target, "examples", ["x"])  # placeholder, replaced just below
+        set_field(target, "examples", ["x"])  # placeholder, replaced just below
         del target["examples"][0]
     seq = target["examples"]
     with _KeepTail(target):
@@ -357,7 +357,7 @@ def _merge_examples(source: Any, target: Any) -> None:
                     seq.ca.items[len(seq) - 1] = [CommentToken(head, mark), None, None, None]
 
 
-def _detach(place: _Place, carry_leading: bool) -> str:
+def detach_entry(place: EntryPlace, carry_leading: bool) -> str:
     """Take an entry out of its list and return the comments that travel with it.
 
     Full-line comments right above an entry are taken to be about it: with
@@ -380,7 +380,9 @@ def _detach(place: _Place, carry_leading: bool) -> str:
     return leading if carry_leading else ""
 
 
-def _insert(node: Any, seq: Any, owner: Any, key: str, index: int | None, leading: str) -> None:
+def insert_entry(
+    node: Any, seq: Any, owner: Any, key: str, index: int | None, leading: str
+) -> None:
     """Put ``node`` into ``seq`` at ``index`` (None: last) with ``leading`` comments above it."""
     if index is None or index > len(seq):
         index = len(seq)
@@ -394,7 +396,7 @@ def _insert(node: Any, seq: Any, owner: Any, key: str, index: int | None, leadin
     _give_following(_tail_slot(node), existing)
 
 
-def _start_children(owner: Any, node: Any, leading: str) -> None:
+def start_children(owner: Any, node: Any, leading: str) -> None:
     """Give an entry that has no children a ``children:`` list holding just ``node``."""
     from ruamel.yaml.comments import CommentedSeq
 
@@ -406,4 +408,4 @@ def _start_children(owner: Any, node: Any, leading: str) -> None:
             owner["children"] = seq
         else:
             owner.insert(len(owner), "children", seq)
-        _insert(node, seq, owner, "children", 0, leading)
+        insert_entry(node, seq, owner, "children", 0, leading)

@@ -42,9 +42,10 @@ Fields of an entry (any other field is an error, with a "did you mean" hint for 
     or gray). :attr:`Code.color` is always normalised to lowercase ``#rrggbb``; the file keeps
     what was written.
 ``key``
-    Optional single printable character, unique across the codebook and case-sensitive. The
-    keys the coding screen uses itself (:data:`RESERVED_KEYS`: ``j k n p c x u m s t e d v q ?
-    /`` and the digits ``1``-``9``) are refused.
+    Optional single printable character, unique across the codebook and case-sensitive. Any
+    character is accepted: which keys the workbench binds is the workbench's business (users
+    remap them), so where a code's key is also a workbench key the workbench says so once and
+    its own binding wins.
 ``children``
     Optional list of entries (``children:`` with nothing after it means none). A code with
     children is a theme; the top-level ancestor of a code is its theme (:meth:`theme_of`).
@@ -79,51 +80,26 @@ first edit.
 
 Modules
 -------
-This module holds :class:`Codebook` and the starter template. The rules for entry fields and
-:class:`Code` live in :mod:`qualkit.codebook.schema`, reading and validating text in
-:mod:`qualkit.codebook.parse`, and the comment-keeping round-trip document in
-:mod:`qualkit.codebook.document`. Import public names from here: they are re-exported.
+This module holds :class:`Codebook` (loading, queries, saving) and the starter template; its
+edits are in :mod:`qualkit.codebook.editing`. The rules for entry fields and :class:`Code` live
+in :mod:`qualkit.codebook.schema`, reading and validating text in :mod:`qualkit.codebook.parse`,
+and the comment-keeping round-trip document in :mod:`qualkit.codebook.document`. Import public
+names from :mod:`qualkit.codebook`: it re-exports them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualkit.codebook.document import (
-    _detach,
-    _guess_indent,
-    _insert,
-    _load_document,
-    _merge_examples,
-    _Place,
-    _reindent,
-    _rt_yaml,
-    _scalar,
-    _set_field,
-    _start_children,
-    _walk,
-)
-from qualkit.codebook.parse import _decode, _Parser
-from qualkit.codebook.schema import (
-    _UPDATABLE,
-    FIELDS,
-    ID_RE,
-    NAMED_COLORS,
-    RESERVED_KEYS,
-    Code,
-    _color_problem,
-    _did_you_mean,
-    _key_problem,
-    _normalise_color,
-    _unique,
-    slugify,
-)
+from qualkit.codebook.document import guess_indent
+from qualkit.codebook.editing import CodebookEdits
+from qualkit.codebook.parse import CodebookParser, decode_codebook
+from qualkit.codebook.schema import FIELDS, NAMED_COLORS, Code, did_you_mean, slugify
 from qualkit.errors import CodebookError
 
 if TYPE_CHECKING:
@@ -134,7 +110,6 @@ __all__ = [
     "Codebook",
     "FIELDS",
     "NAMED_COLORS",
-    "RESERVED_KEYS",
     "TEMPLATE",
     "slugify",
 ]
@@ -155,8 +130,8 @@ TEMPLATE = """\
 #       - "We only went because the health visitor came with us."
 #     color: "#4e79a7"        # #rgb, #rrggbb or blue orange red teal green yellow purple
 #                             #   pink brown grey
-#     key: g                  # one-key shortcut in the coding screen (not j k n p c x u m
-#                             #   s t e d q ? / or 1-9)
+#     key: g                  # one-key shortcut in the coding screen (a workbench key
+#                             #   such as j, n, u or 1-9 wins over it)
 #     children:               # sub-codes; a code with children is a theme
 #       - name: Barriers to engagement
 #
@@ -164,7 +139,7 @@ codes: []
 """
 
 
-class Codebook:
+class Codebook(CodebookEdits):
     """A validated codebook backed by ``codebook.yaml``; edits keep the file's comments."""
 
     def __init__(self, path: Path, text: str, codes: dict[str, Code], derived: set[str]) -> None:
@@ -173,7 +148,7 @@ class Codebook:
         self._text = text  # serialisation of the current (valid) state
         self._derived = derived  # ids made from names, not yet written to the file
         self._doc: Any = None  # ruamel round-trip document, built on first edit
-        self._indent = _guess_indent(text)
+        self._indent = guess_indent(text)
         self._crlf = False
         self._disk_sig: tuple[int, int] | None = None
         self._disk_hash: str | None = None
@@ -192,8 +167,8 @@ class Codebook:
             raise CodebookError(f"{path.name}: file not found ({path})") from None
         except OSError as exc:
             raise CodebookError(f"{path.name}: cannot read: {exc.strerror}") from None
-        text = _decode(data, path)
-        codes, derived = _Parser(path.name).parse(text)
+        text = decode_codebook(data, path)
+        codes, derived = CodebookParser(path.name).parse(text)
         book = cls(path, text, codes, derived)
         book._crlf = b"\r\n" in data
         book._disk_sig = (stat.st_mtime_ns, stat.st_size)
@@ -261,7 +236,7 @@ class Codebook:
         try:
             return self.codes[code_id]
         except KeyError:
-            hint = _did_you_mean(code_id, list(self.codes))
+            hint = did_you_mean(code_id, list(self.codes))
             raise self._error(f"unknown code {code_id!r}{hint}") from None
 
     def roots(self) -> list[Code]:
@@ -333,232 +308,6 @@ class Codebook:
         ]
         return pd.DataFrame(rows, columns=columns)
 
-    # ---- round-trip document --------------------------------------------------------------
-
-    def _ensure_doc(self) -> Any:
-        if self._doc is not None:
-            return self._doc
-        doc = _load_document(self._text, self._indent, self._label())
-        # Write ids derived from names into the document so they stay stable once saved.
-        entries = list(_walk(doc))
-        for place, code in zip(entries, self.codes.values(), strict=True):
-            if place.node.get("id") in (None, "", "~", "null"):
-                if "id" in place.node:
-                    place.node["id"] = code.id
-                else:
-                    place.node.insert(0, "id", code.id)
-        self._doc = doc
-        return doc
-
-    def _place(self, code_id: str) -> _Place:
-        self.get(code_id)
-        for place in _walk(self._ensure_doc()):
-            if place.node.get("id") == code_id:
-                return place
-        raise self._error(f"code {code_id!r} not found in the document")  # pragma: no cover
-
-    def _dump(self) -> str:
-        out = io.StringIO()
-        _rt_yaml(self._indent).dump(self._ensure_doc(), out)
-        return out.getvalue()
-
-    def _commit_edit(self) -> None:
-        """Validate the edited document; on failure put everything back as it was."""
-        text = self._dump()
-        try:
-            codes, _ = _Parser(self._label()).parse(text)
-        except CodebookError:
-            self._doc = None  # rebuilt from the last valid text on the next edit
-            raise
-        self._text = text
-        self.codes = codes
-        self._derived = set()  # the document now carries every id
-        self._dirty = True
-
-    # ---- edits ----------------------------------------------------------------------------
-
-    def _check_fields(self, fields: dict[str, Any], code_id: str | None) -> None:
-        for name, value in fields.items():
-            if name not in _UPDATABLE:
-                raise self._error(
-                    f"cannot set field {name!r} (settable: {', '.join(_UPDATABLE)})"
-                    + _did_you_mean(name, _UPDATABLE)
-                )
-            if value is None or value == "" or value == []:
-                if name == "name":
-                    raise self._error("a code needs a name")
-                continue
-            if name == "examples":
-                if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                    raise self._error("examples must be a list of strings")
-                continue
-            if not isinstance(value, str):
-                raise self._error(f"{name} must be text, not {type(value).__name__}")
-            if name == "color" and _normalise_color(value.strip()) is None:
-                raise self._error(_color_problem(value))
-            if name == "key":
-                problem = _key_problem(value)
-                if problem:
-                    raise self._error(problem)
-                owner = self.by_key(value)
-                if owner is not None and owner.id != code_id:
-                    raise self._error(f"key {value!r} is already used by {owner.id!r}")
-
-    def add(
-        self, name: str, parent: str | None = None, id: str | None = None, **fields: Any
-    ) -> Code:
-        """Append a new code as the last child of ``parent`` (or the last top-level code)."""
-        from ruamel.yaml.comments import CommentedMap
-
-        name = (name or "").strip()
-        if not name:
-            raise self._error("a code needs a name")
-        if parent is not None:
-            self.get(parent)
-        if id is None:
-            id = _unique(slugify(name), self.codes)
-        elif not ID_RE.match(id):
-            raise self._error(
-                f"bad code id {id!r}: use lowercase letters, digits, '-' and '_', "
-                "starting with a letter or digit"
-            )
-        elif id in self.codes:
-            raise self._error(f"code id {id!r} already exists")
-        self._check_fields(fields, None)
-        self._ensure_doc()
-        node = CommentedMap()
-        node["id"] = id
-        node["name"] = _scalar(name)
-        for key in FIELDS:
-            if key in fields:
-                _set_field(node, key, fields[key])
-        self._attach(node, parent, None)
-        self._commit_edit()
-        return self.codes[id]
-
-    def add_tree(self, entries: list[dict[str, Any]], parent: str | None = None) -> list[str]:
-        """Append many new codes under ``parent`` in one edit; returns their ids in order.
-
-        Each entry is a dict of fields (``name`` required; ``id``, ``description``,
-        ``include``, ``exclude``, ``examples``, ``color``) with optional nested ``children``
-        entries. One validation for the whole tree, so importing hundreds of codes takes one
-        serialisation instead of one per code.
-        """
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-        if parent is not None:
-            self.get(parent)
-        taken: set[str] = set(self.codes)
-        added: list[str] = []
-
-        def build(entry: dict[str, Any]) -> Any:
-            name = str(entry.get("name") or "").strip()
-            if not name:
-                raise self._error("a code needs a name")
-            code_id = entry.get("id") or _unique(slugify(name), taken)
-            if not ID_RE.match(code_id) or code_id in taken:
-                raise self._error(f"bad or duplicate code id {code_id!r}")
-            taken.add(code_id)
-            added.append(code_id)
-            fields = {k: v for k, v in entry.items() if k not in ("id", "name", "children")}
-            self._check_fields(fields, None)
-            node = CommentedMap()
-            node["id"] = code_id
-            node["name"] = _scalar(name)
-            for key in FIELDS:
-                if key in fields:
-                    _set_field(node, key, fields[key])
-            children = [build(child) for child in entry.get("children") or []]
-            if children:
-                seq = CommentedSeq(children)
-                seq.fa.set_block_style()
-                node["children"] = seq
-            return node
-
-        nodes = [build(entry) for entry in entries]
-        if not nodes:
-            return []
-        self._ensure_doc()
-        for node in nodes:
-            self._attach(node, parent, None)
-        self._commit_edit()
-        return added
-
-    def rename(self, code_id: str, new_name: str) -> None:
-        """Change a code's name; its id (and so every coding) stays as it is."""
-        self.update(code_id, name=new_name)
-
-    def update(self, code_id: str, **fields: Any) -> None:
-        """Set fields; None, "" or [] removes an optional field."""
-        self.get(code_id)
-        self._check_fields(fields, code_id)
-        node = self._place(code_id).node
-        for key in FIELDS:
-            if key in fields:
-                _set_field(node, key, fields[key])
-        self._commit_edit()
-
-    def move(self, code_id: str, new_parent: str | None, index: int | None = None) -> None:
-        """Make ``code_id`` a child of ``new_parent`` (None: top level) at ``index``."""
-        self.get(code_id)
-        if new_parent is not None:
-            self.get(new_parent)
-            if new_parent == code_id or new_parent in self.descendants(code_id):
-                raise self._error(f"cannot move {code_id!r} under itself or its own sub-code")
-        place = self._place(code_id)
-        leading = _detach(place, carry_leading=True)
-        self._attach(place.node, new_parent, index, leading)
-        self._commit_edit()
-
-    def merge(self, source_id: str, target_id: str) -> None:
-        """Fold ``source_id`` into ``target_id``: children and examples move, source goes."""
-        source = self.get(source_id)
-        target = self.get(target_id)
-        if source_id == target_id:
-            raise self._error(f"cannot merge {source_id!r} into itself")
-        if target_id in self.descendants(source_id):
-            raise self._error(
-                f"cannot merge {source_id!r} into its own sub-code {target_id!r}; "
-                f"move {target_id!r} out from under it first"
-            )
-        for child_id in list(source.children):
-            child = self._place(child_id)
-            self._attach(child.node, target_id, None, _detach(child, carry_leading=True))
-        if [e for e in source.examples if e not in target.examples]:
-            _merge_examples(self._place(source_id).node, self._place(target_id).node)
-        _detach(self._place(source_id), carry_leading=False)
-        self._commit_edit()
-
-    def delete(self, code_id: str) -> None:
-        """Remove a code; its children move up into its place, keeping their order."""
-        code = self.get(code_id)
-        place = self._place(code_id)
-        index = next(i for i, n in enumerate(place.seq) if n is place.node)
-        for offset, child_id in enumerate(code.children):
-            child = self._place(child_id)
-            leading = _detach(child, carry_leading=True)
-            self._attach(child.node, code.parent, index + 1 + offset, leading)
-        _detach(self._place(code_id), carry_leading=False)
-        self._commit_edit()
-
-    # ---- structural helpers ---------------------------------------------------------------
-
-    def _attach(self, node: Any, parent: str | None, index: int | None, leading: str = "") -> None:
-        """Insert ``node`` under ``parent`` (None: top level) at ``index`` (None: last)."""
-        doc = self._ensure_doc()
-        mapping, sequence, offset = self._indent
-        depth = 0 if parent is None else len(self.ancestors(parent)) + 1
-        leading = _reindent(leading, depth * sequence + offset)
-        if parent is None:
-            seq, owner, key = doc["codes"], doc, "codes"
-            _insert(node, seq, owner, key, index, leading)
-            return
-        owner = self._place(parent).node
-        if owner.get("children"):
-            _insert(node, owner["children"], owner, "children", index, leading)
-            return
-        _start_children(owner, node, leading)
-
     # ---- saving ---------------------------------------------------------------------------
 
     def save(self, force: bool = False) -> None:
@@ -573,7 +322,7 @@ class Codebook:
             )
         text = self._dump() if (self._doc is not None or self._derived) else self._text
         # The written file must load: check the exact text, so errors name its lines.
-        codes, _ = _Parser(self._label()).parse(text)
+        codes, _ = CodebookParser(self._label()).parse(text)
         data = (text.replace("\n", "\r\n") if self._crlf else text).encode("utf-8")
         _atomic_write(self.path, data)
         stat = self.path.stat()

@@ -13,23 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from qualkit.codebook.schema import (
-    _TEXT_FIELDS,
     FIELDS,
     ID_RE,
+    TEXT_FIELDS,
     Code,
-    _color_problem,
-    _did_you_mean,
-    _key_problem,
-    _normalise_color,
-    _unique,
+    color_problem,
+    did_you_mean,
+    key_problem,
+    normalise_color,
     slugify,
+    unique_id,
 )
 from qualkit.errors import CodebookError
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
-def _decode(data: bytes, path: Path) -> str:
+def decode_codebook(data: bytes, path: Path) -> str:
     """The file's bytes as text with LF line ends; a non-UTF-8 byte fails naming its line."""
     try:
         text = data.decode("utf-8-sig")
@@ -74,7 +74,7 @@ class _Entry:
     children: list[_Entry]
 
 
-class _Parser:
+class CodebookParser:
     """Validates one codebook text, collecting entries in depth-first file order."""
 
     def __init__(self, label: str) -> None:
@@ -123,7 +123,7 @@ class _Parser:
                 raise self.fail(
                     _line(key_node),
                     f"unknown top-level key {key!r}: only 'codes:' is allowed"
-                    + _did_you_mean(str(key), ["codes"]),
+                    + did_you_mean(str(key), ["codes"]),
                 )
             if codes_node is not None:
                 raise self.fail(_line(key_node), "'codes:' appears twice")
@@ -153,7 +153,7 @@ class _Parser:
                 raise self.fail(
                     line,
                     f"unknown field {key!r} (allowed: {', '.join(FIELDS)})"
-                    + _did_you_mean(str(key), FIELDS),
+                    + did_you_mean(str(key), FIELDS),
                 )
             if key in entry.fields:
                 raise self.fail(
@@ -209,23 +209,23 @@ class _Parser:
             if not code_id:
                 # Explicit ids win over derived ones wherever they are in the file, so adding
                 # an id further down never renames a code above it.
-                code_id = _unique(slugify(name), taken, suffixes)
+                code_id = unique_id(slugify(name), taken, suffixes)
                 taken.add(code_id)
                 derived.add(code_id)
             ids[id(entry)] = code_id
             code = Code(id=code_id, name=name, line=entry.line)
-            for text_field in _TEXT_FIELDS:
+            for text_field in TEXT_FIELDS:
                 setattr(code, text_field, self.text(entry, text_field))
             code.examples = self.examples(entry)
             color = self.text(entry, "color")
             if color:
-                code.color = _normalise_color(color)
+                code.color = normalise_color(color)
                 if code.color is None:
-                    raise self.fail(entry.fields["color"][1], _color_problem(color))
+                    raise self.fail(entry.fields["color"][1], color_problem(color))
             key = self.scalar(entry.fields["key"][0], "key") if "key" in entry.fields else None
             if key:
                 line = entry.fields["key"][1]
-                problem = _key_problem(key)
+                problem = key_problem(key)
                 if problem:
                     raise self.fail(line, problem)
                 if key in keys:

@@ -30,11 +30,8 @@ FIELDS = (
     "key",
     "children",
 )
-_TEXT_FIELDS = ("description", "include", "exclude")
-_UPDATABLE = ("name", "description", "include", "exclude", "examples", "color", "key")
-
-# Keys the TUI coding screen binds itself; a code shortcut there would never fire.
-RESERVED_KEYS = frozenset("jknpcxumstedvq?/123456789")
+TEXT_FIELDS = ("description", "include", "exclude")
+UPDATABLE_FIELDS = ("name", "description", "include", "exclude", "examples", "color", "key")
 
 # Tableau 10, so named colours match the palette exports use by default.
 NAMED_COLORS = {
@@ -66,7 +63,7 @@ def slugify(name: str) -> str:
     return slug or "code"
 
 
-def _unique(
+def unique_id(
     base: str, taken: set[str] | dict[str, Any], suffixes: dict[str, int] | None = None
 ) -> str:
     """`base`, or `base-2`, `base-3`, ... the first not taken. With `suffixes` (the next number
@@ -82,7 +79,7 @@ def _unique(
     return f"{base}-{n}"
 
 
-def _normalise_color(value: str) -> str | None:
+def normalise_color(value: str) -> str | None:
     """``#rrggbb`` for a valid colour, None for an invalid one."""
     if value.lower() in NAMED_COLORS:
         return NAMED_COLORS[value.lower()]
@@ -94,28 +91,23 @@ def _normalise_color(value: str) -> str | None:
     return "#" + hex_digits
 
 
-def _color_problem(value: str) -> str:
+def color_problem(value: str) -> str:
     return (
         f"color {value!r} is not #rgb, #rrggbb or a named colour "
         f"({', '.join(sorted(NAMED_COLORS))})"
     )
 
 
-def _key_problem(value: str) -> str | None:
+def key_problem(value: str) -> str | None:
     """Why ``value`` cannot be a shortcut key, or None when it can."""
     if len(value) != 1:
         return f"key {value!r} must be a single character"
     if not value.isprintable() or value.isspace():
         return f"key {value!r} must be a printable character"
-    if value in RESERVED_KEYS:
-        return (
-            f"key {value!r} is used by the coding screen itself; choose another "
-            "(reserved: j k n p c x u m s t e d v q ? / 1-9)"
-        )
     return None
 
 
-def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

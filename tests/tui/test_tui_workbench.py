@@ -459,20 +459,58 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
         assert "long-waits" in app.screen.query_one("#codebook").nodes
 
 
-def test_every_single_key_binding_is_reserved_from_code_keys() -> None:
-    """A code's own key must never shadow a workbench key: the codebook refuses these."""
-    from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS
+def test_bound_characters_follow_the_keymap() -> None:
+    """The characters a code key cannot use are the workbench's bindings, as the user remapped
+    them: key names such as "question_mark" and "slash" count as the characters they type."""
+    from qualkit.tui.bindings import RESERVED_KEYS, bound_characters
 
-    from qualkit.codebook import RESERVED_KEYS
+    assert {"j", "n", "u", "?", "/", "1", "9", "q"} <= RESERVED_KEYS
+    assert not {"a", "g", "i", "z"} & RESERVED_KEYS  # function keys and ctrl+ never count
+    remapped = bound_characters({"undo": "g,ctrl+z", "help": "f1"})
+    assert "g" in remapped and "u" not in remapped and "?" not in remapped
 
-    names = {"question_mark": "?", "slash": "/"}
-    single = {
-        names.get(key, key)
-        for action in (*APP_ACTIONS, *CODING_ACTIONS)
-        for key in action.keys.split(",")
-        if len(names.get(key, key)) == 1
-    }
-    assert single <= RESERVED_KEYS, single - RESERVED_KEYS
+
+async def test_a_code_key_that_clashes_with_a_binding_warns_once_and_the_binding_wins(
+    study: Path,
+) -> None:
+    text = CODEBOOK.replace("    key: i\n", "    key: j\n")  # Impact now clashes with "next"
+    (study / "codebook.yaml").write_text(text, encoding="utf-8")
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert len(warnings) == 1, warnings
+        assert "'j' (Impact)" in warnings[0] and "workbench key wins" in warnings[0]
+        view = view_of(app)
+        sid = current_id(app)
+        await pilot.press("a")  # a code key that clashes with nothing still applies its code
+        await pilot.pause()
+        assert my_codes(project, sid) == ["access"]
+        before = view.cursor
+        await pilot.press("j")  # the binding (next segment), not the code
+        await pilot.pause()
+        assert view.cursor == before + 1
+        assert my_codes(project, sid) == ["access"]
+        assert project.code_usage("ana").get("impact", 0) == 0
+        # A reload of the same codebook does not say it again.
+        (study / "codebook.yaml").write_text(text + "# touched\n", encoding="utf-8")
+        app.screen._watch_codebook()
+        await pilot.pause()
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert len(warnings) == 1, warnings
+
+
+async def test_a_remapped_binding_frees_its_key_for_a_code(study: Path) -> None:
+    text = CODEBOOK.replace("    key: i\n", "    key: j\n")
+    (study / "codebook.yaml").write_text(text, encoding="utf-8")
+    project, app = open_app(study, keymap={"cursor-down": "down"})
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert not [n for n in app._notifications if n.severity == "warning"]
+        sid = current_id(app)
+        await pilot.press("j")
+        await pilot.pause()
+        assert my_codes(project, sid) == ["impact"]
 
 
 async def test_coder_name_prompt_wraps_instead_of_being_cut_off(study: Path) -> None:
@@ -534,7 +572,7 @@ async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monke
 
 
 def test_suggestion_reasons_show_how_strong_the_evidence_is() -> None:
-    from qualkit.tui.workers import describe_reason
+    from qualkit.tui.widgets.panels import describe_reason
 
     near = {"nearest": {"segment_id": 4, "snippet": "The wait was long", "similarity": 0.62}}
     assert describe_reason(near) == "like #4 (0.62): “The wait was long”"

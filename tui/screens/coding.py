@@ -214,6 +214,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
             return
         self._codebook_problem = None
         self.book = book
+        self.warn_about_key_clashes()
         mine, everyone = model.code_counts(self.project, self.coder, self.blind)
         self.mine, self.everyone = dict(mine), dict(everyone)
         self.query_one(CodebookTree).show(book, self.mine, self.everyone, self.blind)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from qualkit.tui.bindings import bound_characters, key_clashes
 from qualkit.tui.widgets.dialogs import CodePicker, MemoScreen, PickerChoice
 from qualkit.tui.widgets.panels import CodebookTree, TranscriptList
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
 class CodingActions:
     """The key-bound actions of `CodingScreen` (a mixin: `self` is the screen)."""
+
+    # Code keys the workbench binds too, already told about (id, key); replaced, never mutated.
+    _key_clashes_told: frozenset[tuple[str, str | None]] = frozenset()
+    _workbench_characters: frozenset[str] | None = None
 
     # -- actions: moving ---------------------------------------------------------------------
 
@@ -97,11 +102,41 @@ class CodingActions:
         self._after_coding_change(index, had)
         return True
 
+    def workbench_characters(self) -> frozenset[str]:
+        """The characters the workbench binds under the user's keymap (read once)."""
+        if self._workbench_characters is None:
+            self._workbench_characters = bound_characters(getattr(self.app, "user_keymap", None))
+        return self._workbench_characters
+
+    def warn_about_key_clashes(self) -> None:
+        """Say once per clash that a code's key is also a workbench key, which wins."""
+        if self.book is None:
+            return
+        clashes = [
+            code
+            for code in key_clashes(self.book, self.workbench_characters())
+            if (code.id, code.key) not in self._key_clashes_told
+        ]
+        if not clashes:
+            return
+        self._key_clashes_told = self._key_clashes_told | {(c.id, c.key) for c in clashes}
+        listed = ", ".join(f"'{c.key}' ({c.name})" for c in clashes)
+        self.notify(
+            f"Code key {listed} is also a workbench key, and the workbench key wins; "
+            "give the code another key in codebook.yaml.",
+            title="codebook.yaml",
+            severity="warning",
+            timeout=10,
+            markup=False,  # code names are the user's text, not markup
+        )
+
     def on_key(self, event: Any) -> None:
-        """A code's own key (from codebook.yaml) applies it."""
+        """A code's own key (from codebook.yaml) applies it, unless the workbench binds it."""
         char = event.character
         if not char or len(char) != 1 or self.book is None or not char.isprintable():
             return
+        if char in self.workbench_characters():
+            return  # the binding wins (the coder was told when the codebook loaded)
         code = self.book.by_key(char)
         if code is not None:
             event.stop()

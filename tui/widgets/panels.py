@@ -1,4 +1,5 @@
-"""The coding screen's side panels: transcript list, codebook tree, suggestions."""
+"""The coding screen's side panels: transcript list, codebook tree, suggestions (with the short
+line saying why each was suggested)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from qualkit.tui import model
-from qualkit.tui.workers import describe_reason
 from rich.text import Text
 from textual.widgets import OptionList, Static, Tree
 from textual.widgets.option_list import Option
@@ -148,6 +148,37 @@ def strength_bar(score: float) -> str:
 def strength_word(score: float) -> str:
     value = float(score)
     return "strong" if value >= 3 else "fair" if value >= 1.5 else "weak"
+
+
+def describe_reason(because: dict) -> str:
+    """One short line saying why a code was suggested."""
+    parts = []
+    # The cosine similarity of the evidence is shown so a weak match looks weak: the score
+    # itself is relative to the other codes for this segment.
+    nearest = because.get("nearest") if isinstance(because, dict) else None
+    if nearest:
+        sim = _similarity(nearest)
+        parts.append(f"like #{nearest.get('segment_id')}{sim}: “{nearest.get('snippet', '')}”")
+    field = because.get("codebook") if isinstance(because, dict) else None
+    if field and not parts:
+        if isinstance(field, dict):
+            name = field.get("field") or field.get("name") or ""
+            text = field.get("text") or ""
+            parts.append(f"codebook {name}{_similarity(field)}: {text}".strip())
+        else:
+            parts.append(f"codebook: {field}")
+    if not parts and isinstance(because, dict) and "exemplars" in because:
+        parts.append(f"{because['exemplars']} coded example(s)")
+    if isinstance(because, dict) and because.get("neighbours"):
+        parts.append("also on the segments around it")
+    text = "; ".join(parts)
+    # the core marks a reason weak when its best similarity is low: say so first
+    return f"weak: {text}" if isinstance(because, dict) and because.get("weak") else text
+
+
+def _similarity(evidence: dict) -> str:
+    value = evidence.get("similarity")
+    return f" ({float(value):.2f})" if isinstance(value, int | float) else ""
 
 
 class SuggestionsPanel(Static):
