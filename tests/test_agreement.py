@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from qualkit.agreement import stats as ag
 from qualkit.agreement import tables as report
+from qualkit.agreement.consensus import adopt_consensus
 from qualkit.errors import CodebookError, ProjectError, QualkitError
 from qualkit.project import Project
 
@@ -395,20 +396,20 @@ def test_disagreements(project: Project) -> None:
 def test_adopt_consensus(project: Project) -> None:
     mark_all_done(project, ["ana", "ben"])
     sid = project.ids["six weeks"]  # type: ignore[attr-defined]
-    out = report.adopt_consensus(project, sid, ["waiting", "referral"], actor="ana")
+    out = adopt_consensus(project, sid, ["waiting", "referral"], actor="ana")
     assert out == {"added": ["waiting", "referral"], "removed": []}
     assert sorted(project.codes_of(sid, "consensus")) == ["referral", "waiting"]
-    out = report.adopt_consensus(project, sid, ["waiting"], actor="ana")
+    out = adopt_consensus(project, sid, ["waiting"], actor="ana")
     assert out == {"added": [], "removed": ["referral"]}
     layer = project.codings("consensus")
     assert layer.code.tolist() == ["waiting"]
     assert set(layer.source) == {"consensus"} and "ana" in layer.memo.iloc[0]
     assert project.codes_of(sid, "ana") == ["waiting"]  # other layers untouched
     with pytest.raises(CodebookError):
-        report.adopt_consensus(project, sid, ["waiting", "nope"], actor="ana")
+        adopt_consensus(project, sid, ["waiting", "nope"], actor="ana")
     assert project.codes_of(sid, "consensus") == ["waiting"]  # nothing written
     with pytest.raises(QualkitError, match="actor"):
-        report.adopt_consensus(project, sid, ["waiting"], actor=" ")
+        adopt_consensus(project, sid, ["waiting"], actor=" ")
 
 
 # -- CLI --------------------------------------------------------------------------------------

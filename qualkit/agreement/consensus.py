@@ -5,6 +5,7 @@ default to consensus once it exists. Every decision is one undoable event by the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -150,3 +151,30 @@ def coding_memo(project: Any, segment_id: int, code: str, coder: str) -> str | N
         if r.code == code and r.memo:
             return r.memo
     return project.memo("segment", segment_id, coder)
+
+
+def adopt_consensus(
+    project: Any, segment_id: int, code_ids: Iterable[str], actor: str
+) -> dict[str, list[str]]:
+    """Make the ``consensus`` layer of one segment hold exactly ``code_ids``.
+
+    Codes missing from the layer are added with ``p.code(..., coder="consensus",
+    source="consensus", memo="adopted by <actor>")``; consensus codes not in ``code_ids`` are
+    removed with ``p.uncode``. Every id is checked before anything is written.
+    Returns ``{"added": [...], "removed": [...]}``.
+    """
+    actor = (actor or "").strip()
+    if not actor:
+        raise QualkitError("adopting a consensus needs the name of who decided (actor)")
+    wanted = list(dict.fromkeys(str(c) for c in code_ids))
+    book = project.codebook
+    for c in wanted:
+        book.get(c)  # CodebookError for an unknown code
+    current = set(project.codes_of(int(segment_id), CONSENSUS))
+    added = [c for c in wanted if c not in current]
+    removed = sorted(current - set(wanted))
+    for c in added:
+        project.code(int(segment_id), c, CONSENSUS, memo=f"adopted by {actor}", source="consensus")
+    for c in removed:
+        project.uncode(int(segment_id), c, CONSENSUS)
+    return {"added": added, "removed": removed}

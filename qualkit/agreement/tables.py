@@ -8,13 +8,12 @@ come from :mod:`qualkit.agreement.stats`, implemented from the published formula
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
 from qualkit.agreement.stats import (
-    CONSENSUS,
     Coefficient,
     alpha_from_counts,
     binary_table,
@@ -346,30 +345,3 @@ def disagreements(
         }
     )
     return frame
-
-
-def adopt_consensus(
-    project: Any, segment_id: int, code_ids: Iterable[str], actor: str
-) -> dict[str, list[str]]:
-    """Make the ``consensus`` layer of one segment hold exactly ``code_ids``.
-
-    Codes missing from the layer are added with ``p.code(..., coder="consensus",
-    source="consensus", memo="adopted by <actor>")``; consensus codes not in ``code_ids`` are
-    removed with ``p.uncode``. Every id is checked before anything is written.
-    Returns ``{"added": [...], "removed": [...]}``.
-    """
-    actor = (actor or "").strip()
-    if not actor:
-        raise QualkitError("adopting a consensus needs the name of who decided (actor)")
-    wanted = list(dict.fromkeys(str(c) for c in code_ids))
-    book = project.codebook
-    for c in wanted:
-        book.get(c)  # CodebookError for an unknown code
-    current = set(project.codes_of(int(segment_id), CONSENSUS))
-    added = [c for c in wanted if c not in current]
-    removed = sorted(current - set(wanted))
-    for c in added:
-        project.code(int(segment_id), c, CONSENSUS, memo=f"adopted by {actor}", source="consensus")
-    for c in removed:
-        project.uncode(int(segment_id), c, CONSENSUS)
-    return {"added": added, "removed": removed}
