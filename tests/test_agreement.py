@@ -506,3 +506,26 @@ def test_cli_subprocess(project: Project, tmp_path: Path) -> None:
     dis = qualkit("disagreements", "--coders", "ana,ben", "--project", str(tmp_path))
     assert dis.returncode == 0, dis.stderr
     assert "4 disagreement(s)" in dis.stdout
+
+
+def test_disagreements_from_the_cli_log_that_the_remembered_coder_saw_the_other_layer(
+    project: Project, tmp_path: Path
+) -> None:
+    """Blinding is reported from the log: looking at disagreements is looking at ben's layer."""
+    from qualkit.agreement.blinding import VIEW_LAYER
+
+    mark_all_done(project, ["ana", "ben"])
+    project.remember_coder("ana")
+    project.close()
+    dis = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "disagreements", "--coders", "ana,ben", "--json"]
+        + ["--project", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dis.returncode == 0, dis.stderr
+    with Project.open(tmp_path) as p:
+        seen = [e for e in p.events("ana") if e.action == VIEW_LAYER]
+        assert [e.payload["layers"] for e in seen] == [["ben"]]
+        assert seen[0].payload["where"] == "disagreements"

@@ -194,6 +194,11 @@ def disagreements(
     check_level(level)
     p = open_project(project)
     frame = list_disagreements(p, names[0], names[1], code=code, level=level)  # type: ignore[arg-type]
+    # The person at this machine (the remembered coder) now sees the other coder's layer:
+    # the agreement report's blinding record must know.
+    from qualkit.agreement.blinding import log_layer_view
+
+    log_layer_view(p, p.remembered_coder, names, "disagreements")
     if as_json:
         _echo_json(names, level, frame)
         return
