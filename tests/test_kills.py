@@ -21,16 +21,20 @@ from qualkit.project import Project
 
 _FORK = multiprocessing.get_context("fork")
 CODES = ("access", "referral", "waiting", "impact", "bonding")
+CHUNK = 40  # 60 kills x 40 < the 3,000 codings on offer
 
 
 def _coding_child(root: str, pairs: list[tuple[int, str]], start: int, log: str, ready) -> None:
     with Project.open(root) as p, open(log, "a", encoding="utf-8") as acknowledged:
         ready.set()
-        for segment_id, code_id in pairs[start:]:
+        # At most CHUNK codings per life, then wait to be killed: however fast the machine,
+        # 60 lives never run out of work, and most kills still land mid-coding.
+        for segment_id, code_id in pairs[start : start + CHUNK]:
             p.code(segment_id, code_id, "ana")
             # Written only after code() returned: this line is an acknowledgement.
             acknowledged.write(f"{segment_id} {code_id}\n")
             acknowledged.flush()
+        time.sleep(60)
 
 
 def _kill_after(child, ready, delay: float) -> None:
