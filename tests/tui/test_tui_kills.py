@@ -142,7 +142,8 @@ def test_killed_workbench_loses_no_coding_the_screen_showed(tmp_path: Path) -> N
         assert _quick_check(tmp_path) == "ok"
     lines = log.read_text(encoding="utf-8").splitlines()
     acknowledged = {(int(s), CODE_KEYS[k].lower()) for s, k in (line.split() for line in lines)}
-    assert len(acknowledged) >= KILLS  # the children got real work done between kills
+    # the children got real work done between kills (every third kill waited for one)
+    assert len(acknowledged) >= KILLS // 3
     assert {s for s, _ in acknowledged} <= set(segment_codes)
     with Project.open(tmp_path) as p:
         live = {(int(r.segment_id), r.code) for r in p.codings(CODER).itertuples()}
