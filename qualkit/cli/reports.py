@@ -41,8 +41,12 @@ ByOption = Annotated[
 ]
 
 
-def _default_output(project_root: Path, stem: str, fmt: str) -> Path:
-    return project_root / "exports" / f"{stem}.{fmt}"
+def _format_and_target(
+    project_root: Path, stem: str, fmt: str | None, output: Path | None, default: str
+) -> tuple[str, Path]:
+    """--format, else the -o file's suffix, else `default`; -o, else exports/STEM.FMT."""
+    fmt = fmt or (output.suffix.lstrip(".") if output is not None else default)
+    return fmt, output if output is not None else project_root / "exports" / f"{stem}.{fmt}"
 
 
 @export_app.command("matrix")
@@ -75,8 +79,7 @@ def export_matrix(
     from qualkit.reports.exports import export_matrix as write
 
     p = open_project(project)
-    fmt = fmt or (output.suffix.lstrip(".") if output is not None else "csv")
-    target = output if output is not None else _default_output(p.root, "matrix", fmt)
+    fmt, target = _format_and_target(p.root, "matrix", fmt, output, default="csv")
     by_names = by or ["group"]
     write(
         p,
@@ -125,8 +128,7 @@ def export_quotes(
     from qualkit.reports.exports import export_quotes as write
 
     p = open_project(project)
-    fmt = fmt or (output.suffix.lstrip(".") if output is not None else "md")
-    target = output if output is not None else _default_output(p.root, "quotes", fmt)
+    fmt, target = _format_and_target(p.root, "quotes", fmt, output, default="md")
     write(
         p,
         target,

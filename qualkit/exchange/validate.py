@@ -8,6 +8,7 @@ text in ``@name`` equal to the slice the offsets point at.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -112,34 +113,28 @@ def semantic_errors(model: RefiProject, entry_names: set[str] | None) -> list[st
                     problems.append(f"{where}: coding {coding.guid} has no creatingUser")
                 elif coding.user_guid not in user_guids:
                     problems.append(f"{where}: coding {coding.guid} has an unlisted user")
-                for ref in coding.note_refs:
-                    if ref not in note_guids:
-                        problems.append(f"{where}: NoteRef {ref} resolves to no note")
-            for ref in sel.note_refs:
-                if ref not in note_guids:
-                    problems.append(f"{where}: NoteRef {ref} resolves to no note")
-        for ref in source.variables:
-            if ref not in variable_guids:
-                problems.append(f"{where}: VariableRef {ref} resolves to no variable")
+                problems += _dangling(where, "NoteRef", coding.note_refs, note_guids, "note")
+            problems += _dangling(where, "NoteRef", sel.note_refs, note_guids, "note")
+        problems += _dangling(where, "VariableRef", source.variables, variable_guids, "variable")
     for case in model.cases:
         where = f"case '{case.name or case.guid}'"
-        for ref in case.source_refs:
-            if ref not in source_guids:
-                problems.append(f"{where}: SourceRef {ref} resolves to no source")
-        for ref in case.selection_refs:
-            if ref not in selection_guids:
-                problems.append(f"{where}: SelectionRef {ref} resolves to no selection")
-        for ref in case.values:
-            if ref not in variable_guids:
-                problems.append(f"{where}: VariableRef {ref} resolves to no variable")
+        problems += _dangling(where, "SourceRef", case.source_refs, source_guids, "source")
+        problems += _dangling(
+            where, "SelectionRef", case.selection_refs, selection_guids, "selection"
+        )
+        problems += _dangling(where, "VariableRef", case.values, variable_guids, "variable")
     for item in model.sets:
-        for ref in item.member_codes:
-            if ref not in code_guids:
-                problems.append(f"set '{item.name}': MemberCode {ref} resolves to no code")
-        for ref in item.member_sources:
-            if ref not in source_guids:
-                problems.append(f"set '{item.name}': MemberSource {ref} resolves to no source")
+        where = f"set '{item.name}'"
+        problems += _dangling(where, "MemberCode", item.member_codes, code_guids, "code")
+        problems += _dangling(where, "MemberSource", item.member_sources, source_guids, "source")
     return problems
+
+
+def _dangling(
+    where: str, kind: str, refs: Iterable[str], known: Container[str], thing: str
+) -> list[str]:
+    """One problem for each reference in `refs` that names nothing in `known`."""
+    return [f"{where}: {kind} {ref} resolves to no {thing}" for ref in refs if ref not in known]
 
 
 def check_project(qde_bytes: bytes, entry_names: set[str], model: RefiProject) -> list[str]:
