@@ -105,6 +105,22 @@ def _summary(scores: np.ndarray, gold: np.ndarray, labels: list[str]) -> dict[st
     }
 
 
+def gold_by_row(sug: Suggester, codings: Any) -> dict[int, np.ndarray]:
+    """Each coded table row's gold answers: a bool vector over the suggester's labels (a code
+    the suggester cannot offer, or a segment outside its table, is left out)."""
+    space = sug.space
+    per_row: dict[int, np.ndarray] = {}
+    for sid, code in zip(
+        codings["segment_id"].astype(int), codings["code"].astype(str), strict=True
+    ):
+        r = sug.table.row_of.get(int(sid))
+        if r is None or code not in space.maps:
+            continue
+        y = per_row.setdefault(r, np.zeros(len(space.labels), dtype=bool))
+        y[space.maps[code]] = True
+    return per_row
+
+
 def evaluate_suggestions(
     project,
     coder: str,
@@ -133,15 +149,7 @@ def evaluate_suggestions(
     cfg = sug.cfg
     space = sug.space
     L = len(space.labels)
-    per_row: dict[int, np.ndarray] = {}
-    for sid, code in zip(
-        codings["segment_id"].astype(int), codings["code"].astype(str), strict=True
-    ):
-        r = sug.table.row_of.get(int(sid))
-        if r is None or code not in space.maps:
-            continue
-        y = per_row.setdefault(r, np.zeros(L, dtype=bool))
-        y[space.maps[code]] = True
+    per_row = gold_by_row(sug, codings)
     rows = np.array(sorted(per_row), dtype=np.int64)
     if len(rows) < max(2, folds):
         raise ProjectError(

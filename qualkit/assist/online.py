@@ -19,6 +19,7 @@ import numpy as np
 
 from qualkit.assist.context import neighbour_prior, recency_scores
 from qualkit.assist.embed import Embedder, Progress
+from qualkit.assist.evaluate import gold_by_row
 from qualkit.assist.floor import has_evidence
 from qualkit.assist.scoring import SuggestConfig, blend
 from qualkit.assist.suggest import LEVELS, Suggester
@@ -69,17 +70,7 @@ def coding_order(sug: Suggester, coder: str, project: Any) -> OnlineSteps:
     codings = project.codings(coder)
     if codings.empty:
         raise ProjectError(f"coder '{coder}' has no codings to evaluate against")
-    space = sug.space
-    L = len(space.labels)
-    per_row: dict[int, np.ndarray] = {}
-    for sid, code in zip(
-        codings["segment_id"].astype(int), codings["code"].astype(str), strict=True
-    ):
-        r = sug.table.row_of.get(int(sid))
-        if r is None or code not in space.maps:
-            continue
-        y = per_row.setdefault(r, np.zeros(L, dtype=bool))
-        y[space.maps[code]] = True
+    per_row = gold_by_row(sug, codings)
     if len(per_row) < 2:
         raise ProjectError(f"coder '{coder}' has coded {len(per_row)} segments; need at least 2")
     frame = sug.table.frame
