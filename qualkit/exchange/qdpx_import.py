@@ -1,16 +1,23 @@
 """Import a REFI-QDA project (.qdpx, or a bare .qde) into a new or existing qualkit project.
 
-Everything is read and checked before anything is written. Then, in order: codes go into
-codebook.yaml, participants into transcripts/participants.csv, each text source into
-transcripts/ as a file, and one ingest segments them; if any of that fails, the files are put
-back as they were. Codings follow: each selection is converted to code points over the
-stored text and split over the segments it covers, keeping its exact span there.
+The file is streamed (see refi_stream.py), so memory does not grow with its codings: one
+pass reads the header (users, codebook, cases, notes, sets), one plans each text source in
+turn (and checks a file qualkit wrote against the XSD and our rules), and nothing is written
+before both have passed. Then, in order: codes go into codebook.yaml, participants into
+transcripts/participants.csv, each text source into transcripts/ as a file, and one ingest
+segments them; if any of that fails, the files are put back as they were. A last pass reads
+each source's selections again, converts them to code points over the stored text, splits
+them over the segments they cover (keeping the exact span there) and stores the codings in
+batches.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from bisect import bisect_right
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,15 +29,19 @@ from qualkit.exchange.import_people import (
     merge_participants,
     participant_rows,
 )
-from qualkit.exchange.import_sources import PlannedSource, front_matter, plan_sources
-from qualkit.exchange.refi_file import load_qdpx
-from qualkit.exchange.refi_model import RefiProject, RefiSelection
+from qualkit.exchange.import_sources import PlannedSource, SourcePlanner, front_matter
+from qualkit.exchange.refi_model import RefiProject, RefiSelection, RefiSource
+from qualkit.exchange.refi_stream import StreamedProject
+from qualkit.exchange.safe_archive import ExchangeError
 
 if TYPE_CHECKING:
     from qualkit.project import Project
 
 GUID_MEMORY_KEY = "refi-guids"
 IMPORTED_CODER = "imported"
+# Codings are stored this many at a time per coder: memory stays bounded, and an import of
+# fewer codings per coder is still one undoable action.
+CODING_BATCH = 20_000
 
 
 @dataclass
@@ -118,17 +129,61 @@ class _Memos:
 
 def import_qdpx(project: Project, path: Path) -> ImportReport:
     """Import `path` into `project`; returns what came in and what could not."""
-    loaded = load_qdpx(Path(path))
-    refi = loaded.model
-    report = ImportReport(Path(path).name, refi.origin, skipped=list(refi.skipped))
-    store = project.store
-    memory = remembered_guids(project)
+    with StreamedProject(Path(path)) as stream:
+        return _import(project, stream)
 
+
+def _plan_all(
+    project: Project, stream: StreamedProject, report: ImportReport
+) -> list[PlannedSource]:
+    """Read and plan every source, one at a time; a file qualkit wrote is checked as well.
+    Each plan keeps its text and offset converter, not its selections."""
+    from qualkit.exchange.validate import PROJECT_XSD, SemanticCheck, model_guids, source_guids
+
+    refi = stream.header
+    store = project.store
+    check = SemanticCheck(refi, stream.entry_names) if _is_qualkit(refi.origin) else None
     existing_texts = {r.id: store.transcript_text(r.id) for r in store.transcript_rows()}
     taken = {tid.casefold() for tid in existing_texts}
     taken |= {p.stem.casefold() for p in (project.root / "transcripts").glob("*")}
-    plans, skipped = plan_sources(refi, existing_texts, taken, project.settings)
-    report.skipped.extend(skipped)
+    plans: list[PlannedSource] = []
+    text_missing = False
+    with tempfile.TemporaryDirectory(prefix="qualkit-import-") as tmp:
+        planner = SourcePlanner(refi, existing_texts, taken, project.settings, Path(tmp))
+        for source in stream.sources():
+            text_missing = text_missing or source.raw_text is None
+            if check is not None:
+                check.add_source(source)
+            plan = planner.plan(source)
+            if plan is not None:
+                source.selections = []  # read again, one source at a time, when coding
+                plans.append(plan)
+    if check is not None:
+        from qualkit.exchange.validate import _schema
+
+        def every_guid() -> Iterator[str]:
+            yield from model_guids(refi)
+            for source in stream.sources(read_text=False):
+                yield from source_guids(source)
+
+        problems = stream.schema_errors(_schema(PROJECT_XSD)) + check.finish(every_guid)
+        if problems:
+            raise ExchangeError(f"{stream.shown}: written by qualkit but invalid: {problems[0]}")
+    if text_missing and stream.archive is None:
+        refi.skipped.insert(
+            0,
+            f"{stream.shown} is a bare .qde without its sources/ folder: source texts are missing",
+        )
+    report.skipped = list(refi.skipped) + planner.skipped
+    return plans
+
+
+def _import(project: Project, stream: StreamedProject) -> ImportReport:
+    refi = stream.header
+    report = ImportReport(stream.shown, refi.origin)
+    store = project.store
+    memory = remembered_guids(project)
+    plans = _plan_all(project, stream, report)
     users = coder_names(refi)
     notes = {n.guid: n for n in refi.notes}
     attribute_sets(refi, plans)
@@ -168,23 +223,28 @@ def import_qdpx(project: Project, path: Path) -> ImportReport:
     report.codes_added, report.codes_reused = len(codes.added), codes.reused
 
     memos = _Memos()
-    planned: dict[str, dict[tuple[int, str], dict[str, Any]]] = {}
+    linked = _links_by_target(refi)
+    used_notes: set[str] = set()
+    writer = _CodingWriter(store, report)
+    waiting: dict[str, deque[PlannedSource]] = {}
     for plan in plans:
-        _plan_codings(plan, refi, codes.ids, users, notes, memos, planned, report, store)
-    for coder, by_key in planned.items():
-        present = {
-            (int(r.segment_id), r.code)
-            for r in store.codings_rows(coder=coder)
-            if r.transcript in {p.transcript_id for p in plans}
-        }
-        rows_to_add = [row for key, row in by_key.items() if key not in present]
-        report.codings_present += len(by_key) - len(rows_to_add)
-        if rows_to_add:
-            store.add_codings(rows_to_add, coder, action="import")
-            report.codings_added += len(rows_to_add)
-    report.coders = sorted(planned)
+        waiting.setdefault(plan.source.guid, deque()).append(plan)
+    # The file is read once more, one source at a time, in the order the plans were made.
+    for source in stream.sources(read_text=False):
+        queue = waiting.get(source.guid)
+        if not queue:
+            continue
+        plan = queue.popleft()
+        for sel in source.selections:
+            used_notes.update(_all_note_refs(sel) + linked.get(sel.guid, []))
+        context = _CodingContext(refi, codes.ids, users, notes, linked, memos, report, store)
+        for coder, by_key in _plan_codings(plan, source, context).items():
+            writer.add(coder, list(by_key.values()))
+        source.selections = []
+    writer.flush()
+    report.coders = sorted(writer.coders)
 
-    _plan_memos(refi, plans, codes.ids, users, notes, memos)
+    _plan_memos(refi, plans, codes.ids, users, notes, memos, linked, used_notes)
     for (kind, target, coder), texts in memos.items.items():
         before = project.memo(kind, target, coder) or ""
         fresh = [t for t in texts if t not in before]
@@ -215,6 +275,52 @@ def import_qdpx(project: Project, path: Path) -> ImportReport:
     return report
 
 
+def _is_qualkit(origin: str | None) -> bool:
+    return (origin or "").lower().startswith("qualkit")
+
+
+class _CodingWriter:
+    """Stores codings per coder in batches of CODING_BATCH, counting what was new."""
+
+    def __init__(self, store: Any, report: ImportReport) -> None:
+        self.store = store
+        self.report = report
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.coders: set[str] = set()
+
+    def add(self, coder: str, rows: list[dict[str, Any]]) -> None:
+        self.coders.add(coder)
+        bucket = self.pending.setdefault(coder, [])
+        bucket.extend(rows)
+        if len(bucket) >= CODING_BATCH:
+            self._write(coder)
+
+    def flush(self) -> None:
+        for coder in list(self.pending):
+            self._write(coder)
+
+    def _write(self, coder: str) -> None:
+        rows = self.pending.pop(coder, [])
+        if not rows:
+            return
+        # A coding the coder already has (a second import of the same file) is kept as it is.
+        _ids, added = self.store.insert_codings(rows, coder, action="import")
+        self.report.codings_added += len(added)
+        self.report.codings_present += len(rows) - len(added)
+
+
+@dataclass
+class _CodingContext:
+    refi: RefiProject
+    code_ids: dict[str, str]
+    users: dict[str, str]
+    notes: dict
+    linked: dict[str, list[str]]
+    memos: _Memos
+    report: ImportReport
+    store: Any
+
+
 def _coder_of(refi: RefiProject, users: dict[str, str], *guids: str | None) -> str:
     for guid in (*guids, refi.creating_user):
         if guid and guid in users:
@@ -227,26 +333,23 @@ def _note_texts(refs: list[str], notes: dict) -> list[tuple[str, str | None]]:
 
 
 def _plan_codings(
-    plan: PlannedSource,
-    refi: RefiProject,
-    code_ids: dict[str, str],
-    users: dict[str, str],
-    notes: dict,
-    memos: _Memos,
-    planned: dict[str, dict[tuple[int, str], dict[str, Any]]],
-    report: ImportReport,
-    store: Any,
-) -> None:
-    source = plan.source
+    plan: PlannedSource, source: RefiSource, ctx: _CodingContext
+) -> dict[str, dict[tuple[int, str], dict[str, Any]]]:
+    """One source's codings as rows per coder, keyed by (segment, code); `source` is the
+    plan's source read again with its selections."""
+    refi, code_ids, users, notes = ctx.refi, ctx.code_ids, ctx.users, ctx.notes
+    memos, report, linked = ctx.memos, ctx.report, ctx.linked
+    planned: dict[str, dict[tuple[int, str], dict[str, Any]]] = {}
     segments = [
-        r for r in store.segment_rows(plan.transcript_id) if not r.orphaned and r.start is not None
+        r
+        for r in ctx.store.segment_rows(plan.transcript_id)
+        if not r.orphaned and r.start is not None
     ]
     segments.sort(key=lambda r: r.start)
     starts = [r.start for r in segments]
     report.conventions[source.name] = plan.converter.convention
     report.names_checked += plan.converter.name_checked
     report.names_matched += plan.converter.name_matched
-    linked = _links_by_target(refi)
     lost = 0
     for sel in source.selections:
         span = plan.converter.convert(sel.start, sel.end)
@@ -305,6 +408,7 @@ def _plan_codings(
             f"source '{source.name}': {lost} coding(s) on text outside every segment "
             "(blank lines or speaker labels only)"
         )
+    return planned
 
 
 def _widen(row: dict[str, Any], seg: Any, a: int | None, b: int | None, memo: str | None) -> None:
@@ -340,11 +444,12 @@ def _plan_memos(
     users: dict[str, str],
     notes: dict,
     memos: _Memos,
+    linked: dict[str, list[str]],
+    used_notes: set[str],
 ) -> None:
-    linked = _links_by_target(refi)
-    used: set[str] = set()
-    for selection_notes in _selection_note_refs(refi):
-        used.update(selection_notes)
+    """Memos on codes, sources and the project; `used_notes` are the notes already carried
+    with a selection or coding."""
+    used = set(used_notes)
     for code in refi.all_codes():
         code_id = code_ids.get(code.guid)
         for ref in code.note_refs + linked.get(code.guid, []):
@@ -373,15 +478,6 @@ def _plan_memos(
         if note.name and note.name.strip() and not note.name.startswith("qualkit:"):
             text = f"{note.name.strip()}\n\n{text}" if text else note.name.strip()
         memos.add("project", "project", _coder_of(refi, users, note.user_guid), text)
-
-
-def _selection_note_refs(refi: RefiProject) -> list[list[str]]:
-    linked = _links_by_target(refi)
-    found = []
-    for source in refi.sources:
-        for sel in source.selections:
-            found.append(_all_note_refs(sel) + linked.get(sel.guid, []))
-    return found
 
 
 def _all_note_refs(sel: RefiSelection) -> list[str]:

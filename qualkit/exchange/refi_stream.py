@@ -215,10 +215,14 @@ class StreamedProject:
                 if source is not None:
                     yield source
 
-    def check_schema(self, schema: Any) -> None:
-        """Parse once more against the XSD; raises ExchangeError at the first violation."""
-        for _kind, _element, _root in self._elements(schema=schema):
-            pass
+    def schema_errors(self, schema: Any) -> list[str]:
+        """Parse once more against the XSD: the first violation, or nothing when valid."""
+        try:
+            for _kind, _element, _root in self._elements(schema=schema):
+                pass
+        except ExchangeError as exc:
+            return [str(exc).removeprefix(f"{self.where}: ")]
+        return []
 
 
 def _no_text(_name: str) -> bytes | None:
