@@ -59,16 +59,18 @@ def transcript_id_for(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def parse_turns(text: str, workdir: Path) -> list[Turn]:
-    """Speaker turns qualkit's own transcript parser finds in `text` (empty: none)."""
-    from qualkit.transcripts import read_transcript
+def parse_turns(text: str, workdir: Path | None = None) -> list[Turn]:
+    """Speaker turns qualkit's own transcript parser finds in `text` (empty: none).
 
-    probe = workdir / "probe.txt"
+    `workdir` is no longer used (the text is parsed in memory); kept for callers.
+    """
+    from qualkit.transcripts.read import parse_transcript
+
     # An empty front matter block keeps a text that itself starts with '---' from being read
-    # as front matter.
-    probe.write_text("---\n---\n" + text, encoding="utf-8")
+    # as front matter; other texts need none (and parse faster without).
+    body = "---\n---\n" + text if text.startswith("---") else text
     try:
-        parsed = read_transcript(probe)
+        parsed = parse_transcript(body.encode("utf-8"), Path("probe.txt"), "probe.txt")
     except TranscriptError:
         return []
     return [Turn(t.speaker, t.start, t.end) for t in parsed.turns]

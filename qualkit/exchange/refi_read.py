@@ -67,9 +67,8 @@ def decode_text(data: bytes) -> tuple[str, bool]:
 
 
 def _children(element: Any, name: str) -> Iterator[Any]:
-    for child in element:
-        if local(child.tag) == name:
-            yield child
+    # "{*}name" matches the name in any namespace or none (files use several variants).
+    return element.iterchildren(f"{{*}}{name}")
 
 
 def _child(element: Any, name: str) -> Any | None:

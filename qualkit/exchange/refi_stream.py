@@ -25,6 +25,10 @@ from qualkit.exchange.refi_read import (
 from qualkit.exchange.safe_archive import ExchangeError, SafeArchive, local, open_archive
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# The children of <Project> read as parts, and those of <Sources> read as sources.
+_PARTS = ("Users", "CodeBook", "Variables", "Cases", "Notes", "Links", "Sets", "Graphs")
+_SOURCE_KINDS = ("TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
+_LOOSE = ("Description", "NoteRef")  # project-level, but the names occur everywhere
 _CHUNK = 1 << 16
 
 
@@ -146,15 +150,20 @@ class StreamedProject:
 
     # -- parsing -------------------------------------------------------------------------------
 
-    def _elements(self, schema: Any = None) -> Iterator[tuple[str, Any, Any]]:
-        """('root', root, None) once, then ('part', element, root) for each child of <Project>
-        but <Sources>, and ('source', element, root) for each child of <Sources>; every
-        element is cleared once the consumer has seen it."""
+    def _elements(self, schema: Any = None) -> Iterator[tuple[str, Any]]:
+        """('root', root) once, then ('part', element) for each child of <Project> but
+        <Sources>, and ('source', element) for each child of <Sources>; every element is
+        cleared once the consumer has seen it.
+
+        Only the parts and sources raise events (a filter in the parser, so the hundreds of
+        thousands of selections inside a source cost no Python call each).
+        """
         from lxml import etree
 
         stream = self._open_qde()
         options: dict[str, Any] = {
-            "events": ("start", "end"),
+            "events": ("end",),
+            "tag": [f"{{*}}{name}" for name in (*_PARTS, *_SOURCE_KINDS, "Sources")],
             "resolve_entities": False,
             "no_network": True,
             "load_dtd": False,
@@ -164,25 +173,34 @@ class StreamedProject:
         if schema is not None:
             options["schema"] = schema
         what = "not valid against the REFI-QDA schema" if schema else "not well-formed XML"
-        depth = 0
-        in_sources = False
+        root = None
         try:
-            for event, element in etree.iterparse(stream, **options):
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        yield "root", element, None
-                    elif depth == 2:
-                        in_sources = local(element.tag) == "Sources"
-                    continue
-                depth -= 1
-                if depth == 1:
-                    if not in_sources:
-                        yield "part", element, element.getparent()
+            context = etree.iterparse(stream, **options)
+            for _event, element in context:
+                if root is None:
+                    root = element
+                    while root.getparent() is not None:
+                        root = root.getparent()
+                    yield "root", root
+                parent = element.getparent()
+                if parent is None:
+                    continue  # the root itself (only a file whose root is not <Project>)
+                if parent is root:
+                    # Project-level Description and NoteRef raise no event (their names occur
+                    # inside every source too): hand them out before they are dropped.
+                    yield from (("part", e) for e in _loose_parts(element))
+                    if local(element.tag) != "Sources":
+                        yield "part", element
                     _drop(element)
-                elif depth == 2 and in_sources:
-                    yield "source", element, element.getparent().getparent()
+                elif parent.getparent() is root and local(parent.tag) == "Sources":
+                    if local(element.tag) in _SOURCE_KINDS:
+                        yield "source", element
                     _drop(element)
+            if root is None:
+                root = context.root
+                yield "root", root
+            if root is not None:
+                yield from (("part", e) for e in root if local(e.tag) in _LOOSE)
         except etree.XMLSyntaxError as exc:
             raise _syntax_error(exc, self.where, what) from None
         finally:
@@ -190,7 +208,7 @@ class StreamedProject:
 
     def _read_header(self) -> RefiProject:
         project: RefiProject | None = None
-        for kind, element, _root in self._elements():
+        for kind, element in self._elements():
             if kind == "root":
                 project = project_header(element, self.where)
             elif project is not None and kind == "part":
@@ -206,7 +224,7 @@ class StreamedProject:
         # must not list it twice.
         scratch = RefiProject(name=self.header.name, origin=self.header.origin)
         lookup = self.lookup if read_text else _no_text
-        for kind, element, _root in self._elements():
+        for kind, element in self._elements():
             if kind == "source":
                 source = read_source(scratch, element, lookup)
                 if read_text:
@@ -218,7 +236,7 @@ class StreamedProject:
     def schema_errors(self, schema: Any) -> list[str]:
         """Parse once more against the XSD: the first violation, or nothing when valid."""
         try:
-            for _kind, _element, _root in self._elements(schema=schema):
+            for _kind, _element in self._elements(schema=schema):
                 pass
         except ExchangeError as exc:
             return [str(exc).removeprefix(f"{self.where}: ")]
@@ -227,6 +245,11 @@ class StreamedProject:
 
 def _no_text(_name: str) -> bytes | None:
     return b""
+
+
+def _loose_parts(element: Any) -> list[Any]:
+    """The project-level Description and NoteRef elements before `element`."""
+    return [e for e in element.itersiblings(preceding=True) if local(e.tag) in _LOOSE][::-1]
 
 
 def _drop(element: Any) -> None:
