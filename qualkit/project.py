@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit import file_journal
 from qualkit.agreement.blinding import blind_for
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
@@ -89,7 +90,10 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
                     "run 'qualkit init'"
                 )
         settings = load_settings(root)
-        return cls(root, SQLiteStore(db, create=True), settings)
+        project = cls(root, SQLiteStore(db, create=True), settings)
+        # An import killed between writing its files and committing puts them back here.
+        file_journal.recover(root / STATE_DIR, root, project.store.get_meta(file_journal.TOKEN_KEY))
+        return project
 
     def close(self) -> None:
         self.store.close()
