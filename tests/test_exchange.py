@@ -187,3 +187,23 @@ def test_guids_stay_the_same_when_the_project_folder_moves(tmp_path: Path) -> No
     assert not set(_guids(tmp_path / "c.qdpx")) & set(guids)
     for p in (original, moved, other):
         p.close()
+
+
+def test_a_project_made_before_it_had_an_identity_gets_one_and_keeps_it(tmp_path: Path) -> None:
+    """Databases from before the identity existed get one on their first export, once."""
+    import sqlite3
+
+    project = Project.open(copy_demo_project(tmp_path / "old"))
+    project.ingest()
+    project.close()
+    con = sqlite3.connect(tmp_path / "old" / ".qualkit" / "project.db")
+    with con:
+        con.execute("DELETE FROM meta WHERE key = 'project-uuid'")
+    con.close()
+    project = Project.open(tmp_path / "old")
+    project.export_qdpx(tmp_path / "a.qdpx")
+    identity = project.store.project_uuid
+    project.export_qdpx(tmp_path / "b.qdpx")
+    assert project.store.project_uuid == identity
+    assert _guids(tmp_path / "a.qdpx") == _guids(tmp_path / "b.qdpx")
+    project.close()

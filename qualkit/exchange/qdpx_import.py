@@ -3,26 +3,35 @@
 The file is streamed (see refi_stream.py), so memory does not grow with its codings: one
 pass reads the header (users, codebook, cases, notes, sets), one plans each text source in
 turn (and checks a file qualkit wrote against the XSD and our rules), and nothing is written
-before both have passed. Then, in order: codes go into codebook.yaml, participants into
+before both have passed. Then, in one database transaction (a file journal puts the files
+back if the process dies before it commits): codes go into codebook.yaml, participants into
 transcripts/participants.csv, each text source into transcripts/ as a file, and one ingest
-segments them; if any of that fails, the files are put back as they were. A last pass reads
-each source's selections again, converts them to code points over the stored text, splits
-them over the segments they cover (keeping the exact span there) and stores the codings in
-batches.
+segments them; a last pass reads each source's selections again and stores its codings in
+batches (import_codings.py); then the memos. If any of it fails, the files are put back as
+they were.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from qualkit import file_journal
 from qualkit.exchange.import_codes import import_codes
+from qualkit.exchange.import_codings import (
+    CodingContext,
+    CodingWriter,
+    Memos,
+    all_note_refs,
+    coder_of,
+    links_by_target,
+    plan_codings,
+)
 from qualkit.exchange.import_people import (
     attribute_sets,
     coder_names,
@@ -30,7 +39,7 @@ from qualkit.exchange.import_people import (
     participant_rows,
 )
 from qualkit.exchange.import_sources import PlannedSource, SourcePlanner, front_matter
-from qualkit.exchange.refi_model import RefiProject, RefiSelection, RefiSource
+from qualkit.exchange.refi_model import RefiProject
 from qualkit.exchange.refi_stream import StreamedProject
 from qualkit.exchange.safe_archive import ExchangeError
 
@@ -38,10 +47,6 @@ if TYPE_CHECKING:
     from qualkit.project import Project
 
 GUID_MEMORY_KEY = "refi-guids"
-IMPORTED_CODER = "imported"
-# Codings are stored this many at a time per coder: memory stays bounded, and an import of
-# fewer codings per coder is still one undoable action.
-CODING_BATCH = 20_000
 
 
 @dataclass
@@ -93,38 +98,6 @@ def remembered_guids(project: Project) -> dict[str, dict[str, str]]:
     for kind in ("code", "transcript", "participant", "coder"):
         memory.setdefault(kind, {})
     return memory
-
-
-def _split_selection(
-    start: int, end: int, starts: list[int], segments: list[Any]
-) -> list[tuple[Any, int | None, int | None]]:
-    """(segment, span start, span end) for each segment the selection covers; the span is
-    None where the selection covers the whole segment."""
-    pieces = []
-    i = max(bisect_right(starts, start) - 1, 0)
-    while i < len(segments) and segments[i].start < end:
-        seg = segments[i]
-        a, b = max(start, seg.start), min(end, seg.end)
-        if a < b and seg.text[a - seg.start : b - seg.start].strip():
-            if a == seg.start and b == seg.end:
-                pieces.append((seg, None, None))
-            else:
-                pieces.append((seg, a - seg.start, b - seg.start))
-        i += 1
-    return pieces
-
-
-class _Memos:
-    """Memo texts gathered per (kind, target, coder), joined when several land together."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str, str], list[str]] = {}
-
-    def add(self, kind: str, target: str, coder: str, text: str | None) -> None:
-        if text and text.strip():
-            bucket = self.items.setdefault((kind, target, coder), [])
-            if text.strip() not in bucket:
-                bucket.append(text.strip())
 
 
 def import_qdpx(project: Project, path: Path) -> ImportReport:
@@ -183,35 +156,63 @@ def _import(project: Project, stream: StreamedProject) -> ImportReport:
     report = ImportReport(stream.shown, refi.origin)
     store = project.store
     memory = remembered_guids(project)
+    # Bring the folder up to date first, so the import's own ingest adds only its files and
+    # needs no backup inside its transaction.
+    project.ingest()
     plans = _plan_all(project, stream, report)
     users = coder_names(refi)
-    notes = {n.guid: n for n in refi.notes}
     attribute_sets(refi, plans)
 
     book = project.codebook
     codebook_before = project.codebook_path.read_bytes()
     participants_path = project.root / "transcripts" / "participants.csv"
     participants_before = participants_path.read_bytes() if participants_path.exists() else None
+    targets = [
+        project.root / "transcripts" / f"{plan.transcript_id}.txt"
+        for plan in plans
+        if not plan.reuse
+    ]
+    # Files first, then one database transaction for everything else; the journal puts the
+    # files back if the process dies before that commit (qualkit/file_journal.py).
+    journal = file_journal.FileJournal.begin(
+        project.root / ".qualkit", project.root, [project.codebook_path, participants_path], targets
+    )
     written: list[Path] = []
     try:
-        codes = import_codes(book, refi.codes, refi.origin, memory["code"])
-        book.save()
-        rows = participant_rows(refi, plans)
-        report.participants_added = merge_participants(project, participants_path, rows)
-        for plan in plans:
-            if plan.reuse:
-                report.transcripts_reused.append(plan.transcript_id)
-                continue
-            target = project.root / "transcripts" / f"{plan.transcript_id}.txt"
-            body = front_matter(plan, refi.origin, report.file) + plan.text
-            target.write_bytes(body.encode("utf-8"))
-            written.append(target)
-            report.transcripts_added.append(plan.transcript_id)
-            if plan.kind == "document":
-                report.documents.append(plan.transcript_id)
-        if written:
-            project.ingest()
+        with store.transaction():
+            codes = import_codes(book, refi.codes, refi.origin, memory["code"])
+            book.save()
+            rows = participant_rows(refi, plans)
+            report.participants_added = merge_participants(project, participants_path, rows)
+            for plan in plans:
+                if plan.reuse:
+                    report.transcripts_reused.append(plan.transcript_id)
+                    continue
+                target = project.root / "transcripts" / f"{plan.transcript_id}.txt"
+                body = front_matter(plan, refi.origin, report.file) + plan.text
+                target.write_bytes(body.encode("utf-8"))
+                written.append(target)
+                report.transcripts_added.append(plan.transcript_id)
+                if plan.kind == "document":
+                    report.documents.append(plan.transcript_id)
+            if written:
+                project.ingest()
+            report.codes_added, report.codes_reused = len(codes.added), codes.reused
+            _codings_and_memos(project, stream, plans, codes.ids, users, report)
+            _remember_guids(project, refi, plans, codes.ids, users, memory)
+            store.log_event(
+                "system",
+                "import-qdpx",
+                {
+                    "file": report.file,
+                    "transcripts": report.transcripts_added,
+                    "codes": codes.added,
+                    "codings": report.codings_added,
+                },
+            )
+            store.set_meta(file_journal.TOKEN_KEY, journal.token)
     except BaseException:
+        # The transaction rolled back: the files go back too.
         for target in written:
             target.unlink(missing_ok=True)
         project.codebook_path.write_bytes(codebook_before)
@@ -220,12 +221,28 @@ def _import(project: Project, stream: StreamedProject) -> ImportReport:
         else:
             participants_path.write_bytes(participants_before)
         raise
-    report.codes_added, report.codes_reused = len(codes.added), codes.reused
+    finally:
+        journal.finish()
+    return report
 
-    memos = _Memos()
-    linked = _links_by_target(refi)
+
+def _codings_and_memos(
+    project: Project,
+    stream: StreamedProject,
+    plans: list[PlannedSource],
+    code_ids: dict[str, str],
+    users: dict[str, str],
+    report: ImportReport,
+) -> None:
+    """Read each source's selections once more and store its codings (in batches), then the
+    memos; inside the import's transaction."""
+    refi = stream.header
+    store = project.store
+    notes = {n.guid: n for n in refi.notes}
+    memos = Memos()
+    linked = links_by_target(refi)
     used_notes: set[str] = set()
-    writer = _CodingWriter(store, report)
+    writer = CodingWriter(store, report)
     waiting: dict[str, deque[PlannedSource]] = {}
     for plan in plans:
         waiting.setdefault(plan.source.guid, deque()).append(plan)
@@ -236,15 +253,15 @@ def _import(project: Project, stream: StreamedProject) -> ImportReport:
             continue
         plan = queue.popleft()
         for sel in source.selections:
-            used_notes.update(_all_note_refs(sel) + linked.get(sel.guid, []))
-        context = _CodingContext(refi, codes.ids, users, notes, linked, memos, report, store)
-        for coder, by_key in _plan_codings(plan, source, context).items():
+            used_notes.update(all_note_refs(sel) + linked.get(sel.guid, []))
+        context = CodingContext(refi, code_ids, users, notes, linked, memos, report, store)
+        for coder, by_key in plan_codings(plan, source, context).items():
             writer.add(coder, list(by_key.values()))
         source.selections = []
     writer.flush()
     report.coders = sorted(writer.coders)
 
-    _plan_memos(refi, plans, codes.ids, users, notes, memos, linked, used_notes)
+    _plan_memos(refi, plans, code_ids, users, notes, memos, linked, used_notes)
     for (kind, target, coder), texts in memos.items.items():
         before = project.memo(kind, target, coder) or ""
         fresh = [t for t in texts if t not in before]
@@ -252,7 +269,17 @@ def _import(project: Project, stream: StreamedProject) -> ImportReport:
             project.set_memo(kind, target, coder, "\n\n".join([before, *fresh]).strip())
             report.memos += 1
 
-    for guid, code_id in codes.ids.items():
+
+def _remember_guids(
+    project: Project,
+    refi: RefiProject,
+    plans: list[PlannedSource],
+    code_ids: dict[str, str],
+    users: dict[str, str],
+    memory: dict[str, dict[str, str]],
+) -> None:
+    """Keep the file's GUIDs, so a later export gives each thing the GUID it came with."""
+    for guid, code_id in code_ids.items():
         memory["code"].setdefault(code_id, guid)
     for plan in plans:
         memory["transcript"].setdefault(plan.transcript_id, plan.source.guid)
@@ -261,180 +288,11 @@ def _import(project: Project, stream: StreamedProject) -> ImportReport:
     for case in refi.cases:
         if case.name:
             memory["participant"].setdefault(case.name.strip(), case.guid)
-    store.set_meta(GUID_MEMORY_KEY, json.dumps(memory, sort_keys=True))
-    store.log_event(
-        "system",
-        "import-qdpx",
-        {
-            "file": report.file,
-            "transcripts": report.transcripts_added,
-            "codes": codes.added,
-            "codings": report.codings_added,
-        },
-    )
-    return report
+    project.store.set_meta(GUID_MEMORY_KEY, json.dumps(memory, sort_keys=True))
 
 
 def _is_qualkit(origin: str | None) -> bool:
     return (origin or "").lower().startswith("qualkit")
-
-
-class _CodingWriter:
-    """Stores codings per coder in batches of CODING_BATCH, counting what was new."""
-
-    def __init__(self, store: Any, report: ImportReport) -> None:
-        self.store = store
-        self.report = report
-        self.pending: dict[str, list[dict[str, Any]]] = {}
-        self.coders: set[str] = set()
-
-    def add(self, coder: str, rows: list[dict[str, Any]]) -> None:
-        self.coders.add(coder)
-        bucket = self.pending.setdefault(coder, [])
-        bucket.extend(rows)
-        if len(bucket) >= CODING_BATCH:
-            self._write(coder)
-
-    def flush(self) -> None:
-        for coder in list(self.pending):
-            self._write(coder)
-
-    def _write(self, coder: str) -> None:
-        rows = self.pending.pop(coder, [])
-        if not rows:
-            return
-        # A coding the coder already has (a second import of the same file) is kept as it is.
-        _ids, added = self.store.insert_codings(rows, coder, action="import")
-        self.report.codings_added += len(added)
-        self.report.codings_present += len(rows) - len(added)
-
-
-@dataclass
-class _CodingContext:
-    refi: RefiProject
-    code_ids: dict[str, str]
-    users: dict[str, str]
-    notes: dict
-    linked: dict[str, list[str]]
-    memos: _Memos
-    report: ImportReport
-    store: Any
-
-
-def _coder_of(refi: RefiProject, users: dict[str, str], *guids: str | None) -> str:
-    for guid in (*guids, refi.creating_user):
-        if guid and guid in users:
-            return users[guid]
-    return IMPORTED_CODER
-
-
-def _note_texts(refs: list[str], notes: dict) -> list[tuple[str, str | None]]:
-    return [(notes[r].text, notes[r].user_guid) for r in refs if r in notes]
-
-
-def _plan_codings(
-    plan: PlannedSource, source: RefiSource, ctx: _CodingContext
-) -> dict[str, dict[tuple[int, str], dict[str, Any]]]:
-    """One source's codings as rows per coder, keyed by (segment, code); `source` is the
-    plan's source read again with its selections."""
-    refi, code_ids, users, notes = ctx.refi, ctx.code_ids, ctx.users, ctx.notes
-    memos, report, linked = ctx.memos, ctx.report, ctx.linked
-    planned: dict[str, dict[tuple[int, str], dict[str, Any]]] = {}
-    segments = [
-        r
-        for r in ctx.store.segment_rows(plan.transcript_id)
-        if not r.orphaned and r.start is not None
-    ]
-    segments.sort(key=lambda r: r.start)
-    starts = [r.start for r in segments]
-    report.conventions[source.name] = plan.converter.convention
-    report.names_checked += plan.converter.name_checked
-    report.names_matched += plan.converter.name_matched
-    lost = 0
-    for sel in source.selections:
-        span = plan.converter.convert(sel.start, sel.end)
-        if span is None:
-            report.skipped.append(
-                f"source '{source.name}': selection {sel.start}-{sel.end} lies outside its text"
-            )
-            continue
-        pieces = _split_selection(span[0], span[1], starts, segments)
-        if not pieces:
-            lost += len(sel.codings)
-            continue
-        sel_notes = _note_texts(sel.note_refs + linked.get(sel.guid, []), notes)
-        for coding in sel.codings:
-            code_id = code_ids.get(coding.code_guid)
-            if code_id is None:
-                report.skipped.append(
-                    f"source '{source.name}': a coding refers to unknown code {coding.code_guid}"
-                )
-                continue
-            coder = _coder_of(refi, users, coding.user_guid, sel.user_guid)
-            report.codings_carried += 1
-            memo_parts = [sel.description or ""] + [t for t, _ in sel_notes]
-            memo_parts += [t for t, _ in _note_texts(coding.note_refs, notes)]
-            memo = "\n\n".join(p.strip() for p in memo_parts if p and p.strip()) or None
-            layer = planned.setdefault(coder, {})
-            for seg, a, b in pieces:
-                key = (int(seg.segment_id), code_id)
-                row = layer.get(key)
-                if row is None:
-                    layer[key] = {
-                        "segment_id": key[0],
-                        "code_id": code_id,
-                        "span_start": a,
-                        "span_end": b,
-                        "quote": seg.text[a:b] if a is not None else None,
-                        "memo": memo,
-                        "source": "import",
-                    }
-                else:
-                    _widen(row, seg, a, b, memo)
-        if not sel.codings:
-            # A selection with a note and no code (MAXQDA, NVivo annotations): a segment memo.
-            seg = pieces[0][0]
-            for text, user in sel_notes:
-                memos.add("segment", str(seg.segment_id), _coder_of(refi, users, user), text)
-            if sel.description:
-                memos.add(
-                    "segment",
-                    str(seg.segment_id),
-                    _coder_of(refi, users, sel.user_guid),
-                    sel.description,
-                )
-    if lost:
-        report.skipped.append(
-            f"source '{source.name}': {lost} coding(s) on text outside every segment "
-            "(blank lines or speaker labels only)"
-        )
-    return planned
-
-
-def _widen(row: dict[str, Any], seg: Any, a: int | None, b: int | None, memo: str | None) -> None:
-    """Two selections of one code on one segment: one coding spanning both."""
-    if row["span_start"] is None or a is None:
-        row.update(span_start=None, span_end=None, quote=None)
-    else:
-        lo, hi = min(row["span_start"], a), max(row["span_end"], b or 0)
-        if (lo, hi) == (0, len(seg.text)):
-            row.update(span_start=None, span_end=None, quote=None)
-        else:
-            row.update(span_start=lo, span_end=hi, quote=seg.text[lo:hi])
-    if memo and memo not in (row["memo"] or ""):
-        row["memo"] = "\n\n".join(p for p in (row["memo"], memo) if p)
-
-
-def _links_by_target(refi: RefiProject) -> dict[str, list[str]]:
-    """NVivo and ATLAS.ti link notes to what they annotate through Links, not NoteRefs."""
-    note_guids = {n.guid for n in refi.notes}
-    found: dict[str, list[str]] = {}
-    for link in refi.links:
-        if link.origin in note_guids and link.target:
-            found.setdefault(link.target, []).append(link.origin)
-        elif link.target in note_guids and link.origin:
-            found.setdefault(link.origin, []).append(link.target)
-    return found
 
 
 def _plan_memos(
@@ -443,7 +301,7 @@ def _plan_memos(
     code_ids: dict[str, str],
     users: dict[str, str],
     notes: dict,
-    memos: _Memos,
+    memos: Memos,
     linked: dict[str, list[str]],
     used_notes: set[str],
 ) -> None:
@@ -455,30 +313,26 @@ def _plan_memos(
         for ref in code.note_refs + linked.get(code.guid, []):
             if code_id and ref in notes:
                 note = notes[ref]
-                memos.add("code", code_id, _coder_of(refi, users, note.user_guid), note.text)
+                memos.add("code", code_id, coder_of(refi, users, note.user_guid), note.text)
                 used.add(ref)
     for plan in plans:
         source = plan.source
         tid = plan.transcript_id
         if source.description:
             memos.add(
-                "transcript", tid, _coder_of(refi, users, source.user_guid), source.description
+                "transcript", tid, coder_of(refi, users, source.user_guid), source.description
             )
         for ref in source.note_refs + linked.get(source.guid, []):
             if ref in notes:
                 note = notes[ref]
-                memos.add("transcript", tid, _coder_of(refi, users, note.user_guid), note.text)
+                memos.add("transcript", tid, coder_of(refi, users, note.user_guid), note.text)
                 used.add(ref)
     if refi.description:
-        memos.add("project", "project", _coder_of(refi, users), refi.description)
+        memos.add("project", "project", coder_of(refi, users), refi.description)
     for note in refi.notes:
         if note.guid in used and note.guid not in refi.project_note_refs:
             continue
         text = note.text
         if note.name and note.name.strip() and not note.name.startswith("qualkit:"):
             text = f"{note.name.strip()}\n\n{text}" if text else note.name.strip()
-        memos.add("project", "project", _coder_of(refi, users, note.user_guid), text)
-
-
-def _all_note_refs(sel: RefiSelection) -> list[str]:
-    return sel.note_refs + [r for c in sel.codings for r in c.note_refs]
+        memos.add("project", "project", coder_of(refi, users, note.user_guid), text)

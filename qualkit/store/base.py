@@ -27,6 +27,14 @@ PROJECT_UUID_KEY = "project-uuid"
 RESTORE_HINT = "run 'qualkit restore' to list the backups and bring one back"
 
 
+def _insert_project_uuid(c: Any) -> None:
+    # OR IGNORE: a second process creating the same project at once keeps the first's.
+    c.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+        (PROJECT_UUID_KEY, str(uuid.uuid4())),
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -86,6 +94,8 @@ class StoreBase:
         self._lock = threading.RLock()
         # The daily backup is taken before this store's first write of the day.
         self._daily_checked = False
+        # Transactions opened inside one already open join it (see transaction()).
+        self._depth = 0
         refusal = backups.missing_database_message(self.path)
         if refusal is not None:
             # A vanished database must not silently become a new, empty project.
@@ -134,13 +144,29 @@ class StoreBase:
 
     @contextmanager
     def transaction(self) -> Iterator[_Connection]:
-        """One short write transaction; IMMEDIATE so a second writer waits instead of failing."""
+        """One short write transaction; IMMEDIATE so a second writer waits instead of failing.
+
+        Opened inside another on the same store, it joins the outer one: an operation made of
+        several writes (a REFI-QDA import: ingest, codings, memos, its event) commits them all
+        at once or none, so a process killed half-way leaves the project as it was.
+        """
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
             if not self._daily_checked:
                 self._daily_checked = True
                 self.daily_backup()
             with self._immediate() as conn:
-                yield conn
+                self._depth = 1
+                try:
+                    yield conn
+                finally:
+                    self._depth = 0
 
     @contextmanager
     def _immediate(self) -> Iterator[_Connection]:
@@ -184,18 +210,15 @@ class StoreBase:
         """Give a new project its identity once, at creation: exports derive their GUIDs from
         it, so a copy or clone of the project folder (database included) exports the same."""
         with self._lock, self._immediate() as c:
-            # OR IGNORE: a second process creating the same project at once keeps the first.
-            c.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
-                (PROJECT_UUID_KEY, str(uuid.uuid4())),
-            )
+            _insert_project_uuid(c)
 
     @property
     def project_uuid(self) -> str:
         """The project's identity (minted at creation; projects made before it get one now)."""
         value = self.get_meta(PROJECT_UUID_KEY)
         if value is None:
-            self._mint_project_uuid()
+            with self.transaction() as c:  # joins a transaction already open
+                _insert_project_uuid(c)
             value = self.get_meta(PROJECT_UUID_KEY)
         return str(value)
 
