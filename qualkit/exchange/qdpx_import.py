@@ -132,14 +132,14 @@ def _plan_all(
                 source.selections = []  # read again, one source at a time, when coding
                 plans.append(plan)
     if check is not None:
-        from qualkit.exchange.validate import _schema
+        from qualkit.exchange.validate import xml_schema
 
         def every_guid() -> Iterator[str]:
             yield from model_guids(refi)
             for source in stream.sources(read_text=False):
                 yield from source_guids(source)
 
-        problems = stream.schema_errors(_schema(PROJECT_XSD)) + check.finish(every_guid)
+        problems = stream.schema_errors(xml_schema(PROJECT_XSD)) + check.finish(every_guid)
         if problems:
             raise ExchangeError(f"{stream.shown}: written by qualkit but invalid: {problems[0]}")
     if text_missing and stream.archive is None:

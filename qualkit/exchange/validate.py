@@ -25,7 +25,8 @@ CODEBOOK_XSD = "Codebook-mrt2019.xsd"
 
 
 @lru_cache(maxsize=2)
-def _schema(name: str) -> Any:
+def xml_schema(name: str) -> Any:
+    """The official XSD `name` (in schema/), parsed once."""
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name)))
@@ -33,7 +34,7 @@ def _schema(name: str) -> Any:
 
 def schema_errors(data: bytes, xsd: str, shown: str) -> list[str]:
     """One line per schema violation (at most 20), empty when the document is valid."""
-    schema = _schema(xsd)
+    schema = xml_schema(xsd)
     root = parse_xml(data, shown)
     if schema.validate(root.getroottree()):
         return []
