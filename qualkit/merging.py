@@ -5,7 +5,6 @@ by id then name; conflicts are reported, never guessed; merging twice adds nothi
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +12,8 @@ from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.ingest.align import match_segments
+from qualkit.merge_history import event_key, read_changes
 from qualkit.store.merge import MergeWrite
-
-CODING_ACTIONS = ("code", "import", "uncode")
 
 
 @dataclass
@@ -29,6 +27,7 @@ class MergeReport:
     added: dict[str, int] = field(default_factory=dict)  # what -> how many
     unmatched: list[str] = field(default_factory=list)  # one line each
     conflicts: list[str] = field(default_factory=list)  # one line each
+    changed: dict[str, int] = field(default_factory=dict)  # what -> how many (shared codings)
 
     def lines(self) -> list[str]:
         out = [f"merged from {self.source}"]
@@ -38,7 +37,11 @@ class MergeReport:
             how = " (text differs: aligned)" if theirs in self.corrected else ""
             out.append(f"transcript {theirs} -> {ours}{how}")
         added = ", ".join(f"{n} {what}" for what, n in self.added.items() if n)
-        out.append(f"added: {added or 'nothing (already merged)'}")
+        changed = ", ".join(f"{n} {what}" for what, n in self.changed.items() if n)
+        if added or not changed:
+            out.append(f"added: {added or 'nothing (already merged)'}")
+        if changed:
+            out.append(f"changed: {changed}")
         out += [f"conflict: {line}" for line in self.conflicts]
         out += [f"not matched: {line}" for line in self.unmatched]
         return out
@@ -98,100 +101,225 @@ def _match_codes(ours: Any, theirs: Any, report: MergeReport) -> dict[str, str]:
     return codes
 
 
-def _key(event: Any) -> str:
-    identity = [event.time, event.coder, event.action, event.payload]
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+_FIELDS = ("starred", "memo", "span_start", "span_end", "quote")
+Identity = tuple[int, str, str]  # (segment here, code here, created): one coding in both copies
 
 
-def _live(project: Any, coder: str) -> set[tuple[int, str]]:
-    return {(r.segment_id, r.code) for r in project.coding_rows(coder)}
+def _state(row: Any) -> tuple[Any, ...]:
+    return (True,) if row.removed else (False, *(getattr(row, f) for f in _FIELDS))
+
+
+def _by_identity(rows: list[Any], segments: dict[int, int] | None, codes: dict[str, str] | None):
+    """Rows by identity, mapped onto this project when `segments`/`codes` are given; a live
+    row wins over a removed one of the same identity."""
+    found: dict[Identity, Any] = {}
+    for r in rows:
+        if r.orphaned:
+            continue
+        segment, code = r.segment_id, r.code
+        if segments is not None and codes is not None:
+            if segment not in segments or code not in codes:
+                continue
+            segment, code = segments[segment], codes[code]
+        key = (segment, code, r.created)
+        if key not in found or not r.removed:
+            found[key] = r
+    return found
+
+
+@dataclass
+class _Context:
+    """What every layer's merge reads: the id maps and what each copy changed since parting."""
+
+    segments: dict[int, int]
+    codes: dict[str, str]
+    changed_here: dict[int, set[str]]  # our coding id -> events this copy alone knows
+    changed_there: dict[int, set[str]]  # their coding id -> events that copy alone knows
+
+
+def _merge_layer(
+    ours: Any, theirs: Any, coder: str, ctx: _Context, write: MergeWrite, report: MergeReport
+) -> bool:
+    """Plan one coder's layer: their new codings come in, codings both copies have take the
+    change made there (removed, restored, starred, memo) unless this copy changed them too.
+    False when the coder added codings in both copies (two people under one name?)."""
+    there = _by_identity(
+        theirs.store.codings_rows(coder, include_removed=True), ctx.segments, ctx.codes
+    )
+    here = _by_identity(ours.store.codings_rows(coder, include_removed=True), None, None)
+    live_here = {(k[0], k[1]) for k, r in here.items() if not r.removed}
+    live_there = {(k[0], k[1]) for k, r in there.items() if not r.removed}
+    matched = set(ctx.segments.values())
+    new_there = [
+        (k, r)
+        for k, r in there.items()
+        if not r.removed and k not in here and (k[0], k[1]) not in live_here
+    ]
+    new_here = [
+        r
+        for k, r in here.items()
+        if not r.removed and k not in there and k[0] in matched and (k[0], k[1]) not in live_there
+    ]
+    if new_there and new_here:
+        report.conflicts.append(
+            f"coder '{coder}' has different work in the two copies "
+            f"({len(new_here)} coding(s) only here, {len(new_there)} only there); not merged"
+        )
+        return False
+    for (segment, code, _), r in new_there:
+        write.codings.append(
+            {
+                "segment_id": segment,
+                "code_id": code,
+                "coder": coder,
+                "created": r.created,
+                "span_start": r.span_start,
+                "span_end": r.span_end,
+                "quote": r.quote,
+                "memo": r.memo,
+                "starred": r.starred,
+                "source": r.source,
+                "removed": False,
+                "origin": sorted(ctx.changed_there.get(r.coding_id, ())),
+            }
+        )
+    for key, theirs_row in there.items():
+        mine = here.get(key)
+        if mine is None or _state(mine) == _state(theirs_row):
+            continue
+        origin = ctx.changed_there.get(theirs_row.coding_id)
+        if origin is None:
+            continue  # changed here only (or before they parted): this copy's stands
+        what = f"{coder}'s coding of segment {mine.segment_id} with '{mine.code}'"
+        if mine.coding_id in ctx.changed_here:
+            differs = (
+                "removed in one copy"
+                if mine.removed != theirs_row.removed
+                else ", ".join(f for f in _FIELDS if getattr(mine, f) != getattr(theirs_row, f))
+            )
+            report.conflicts.append(
+                f"{what} was changed in both copies ({differs} differs); this copy's was kept"
+            )
+            continue
+        change: dict[str, Any] = {}
+        if theirs_row.removed:
+            change["removed"] = 1
+        else:
+            if mine.removed:
+                if (mine.segment_id, mine.code) in live_here:
+                    continue  # another live coding already says the same here
+                change["removed"] = 0
+            change.update(
+                {
+                    f: getattr(theirs_row, f)
+                    for f in _FIELDS
+                    if getattr(theirs_row, f) != getattr(mine, f)
+                }
+            )
+        write.changes.append((mine.coding_id, change, sorted(origin)))
+    return True
+
+
+def _merge_memos(
+    ours: Any,
+    theirs: Any,
+    coders: list[str],
+    ctx: _Context,
+    memos_here: dict,
+    memos_there: dict,
+    write: MergeWrite,
+    report: MergeReport,
+    transcripts: dict[str, str],
+) -> None:
+    """Memos by the merged coders: a memo written or changed only there comes in; one
+    changed in both copies to different words is a conflict (this copy's is kept)."""
+    current = {(m.kind, m.target, m.coder): m.text for m in theirs.store.memo_rows()}
+    for their_key in sorted(set(current) | set(memos_there)):
+        kind, target, coder = their_key
+        if coder not in coders:
+            continue
+        text = current.get(their_key)
+        mapped = _memo_target(kind, target, ctx.segments, ctx.codes, transcripts)
+        if mapped is None:
+            if text is not None:
+                report.unmatched.append(f"{kind} memo by {coder} on {target}")
+            continue
+        here = ours.memo(kind, mapped, coder)
+        if here == text:
+            continue
+        origin = memos_there.get(their_key)
+        changed_here = (kind, mapped, coder) in memos_here
+        if origin is None:
+            if here is not None or changed_here:
+                continue  # that copy did not change it since they parted: this copy's stands
+        elif changed_here:
+            report.conflicts.append(
+                f"{kind} memo by {coder} on {mapped} was changed in both copies; "
+                "this copy's was kept"
+            )
+            continue
+        write.memos.append((kind, mapped, coder, text, sorted(origin or ())))
 
 
 def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite, list[str]]:
-    """Everything to add, mapped onto this project, and the coders brought in."""
-    segments = _match_transcripts(ours, theirs, report)
-    codes = _match_codes(ours, theirs, report)
+    """Everything to add or change, mapped onto this project, and the coders brought in."""
+    here_changes, there_changes = read_changes(ours), read_changes(theirs)
+    ctx = _Context(
+        segments=_match_transcripts(ours, theirs, report),
+        codes=_match_codes(ours, theirs, report),
+        changed_here=here_changes.codings_unknown_to(there_changes),
+        changed_there=there_changes.codings_unknown_to(here_changes),
+    )
     transcripts = report.transcripts
     write = MergeWrite()
     coders: list[str] = []
     # Events already here: merged before, or shared history (both copies started as one).
-    seen_keys = ours.store.merged_event_keys() | {_key(e) for e in ours.events()}
+    seen_keys = set(here_changes.keys)
     for coder in theirs.coders():
-        their_rows = [
-            r for r in theirs.coding_rows(coder) if r.segment_id in segments and r.code in codes
-        ]
-        wanted = {(segments[r.segment_id], codes[r.code]): r for r in their_rows}
-        have = _live(ours, coder)
-        # In both copies: merge only when this copy's work is part of theirs (they went on
-        # coding there); otherwise the two differ and which is right is not ours to guess.
-        # In both copies: merge when one copy's work contains the other's (an older copy, or
-        # they went on coding there); when each has codings the other lacks, which is right is
-        # not ours to guess.
-        if set(wanted) - have and have - set(wanted):
-            report.conflicts.append(
-                f"coder '{coder}' has different work in the two copies "
-                f"({len(have - set(wanted))} coding(s) only here, "
-                f"{len(set(wanted) - have)} only there); not merged"
-            )
+        if not _merge_layer(ours, theirs, coder, ctx, write, report):
             continue
         coders.append(coder)
-        for (segment, code), r in wanted.items():
-            if (segment, code) in have:
-                continue
-            write.codings.append(
-                {
-                    "segment_id": segment,
-                    "code_id": code,
-                    "coder": coder,
-                    "created": r.created,
-                    "span_start": r.span_start,
-                    "span_end": r.span_end,
-                    "quote": r.quote,
-                    "memo": r.memo,
-                    "starred": r.starred,
-                    "source": r.source,
-                }
-            )
         reviewed_here = ours.reviewed(coder)
         for segment in theirs.reviewed(coder):
-            if segment in segments and segments[segment] not in reviewed_here:
-                write.reviews.append((segments[segment], coder, ""))
+            if segment in ctx.segments and ctx.segments[segment] not in reviewed_here:
+                write.reviews.append((ctx.segments[segment], coder, ""))
         done_here = ours.store.done_marks()
         for tid, who in theirs.store.done_marks():
             if who == coder and tid in transcripts and (transcripts[tid], coder) not in done_here:
                 write.done.append((transcripts[tid], coder, ""))
         for event in reversed(theirs.events(coder)):
-            merged = event.payload.get("merged")
             # An event merged before keeps its key, so it never comes in twice by two routes.
-            key = merged["key"] if isinstance(merged, dict) and "key" in merged else _key(event)
+            key = event_key(event)
             if key in seen_keys:
                 continue
             seen_keys.add(key)
             payload = {**event.payload, "merged": {"key": key, "from": str(theirs.root)}}
             write.events.append((event.time, event.coder, event.action, payload))
-    for memo in theirs.store.memo_rows():
-        if memo.coder not in coders:
-            continue
-        target = _memo_target(memo.kind, memo.target, segments, codes, transcripts)
-        if target is None:
-            report.unmatched.append(f"{memo.kind} memo by {memo.coder} on {memo.target}")
-            continue
-        here = ours.memo(memo.kind, target, memo.coder)
-        if here is None:
-            write.memos.append((memo.kind, target, memo.coder, memo.text))
-        elif here != memo.text:
-            report.conflicts.append(
-                f"{memo.kind} memo by {memo.coder} on {target} differs between the copies; "
-                "this copy's was kept"
-            )
-    for when, rows in (
-        ("codings", write.codings),
-        ("reviewed marks", write.reviews),
-        ("done marks", write.done),
-        ("memos", write.memos),
-        ("events", write.events),
-    ):
-        report.added[when] = len(rows)
+    _merge_memos(
+        ours,
+        theirs,
+        coders,
+        ctx,
+        here_changes.memos_unknown_to(there_changes),
+        there_changes.memos_unknown_to(here_changes),
+        write,
+        report,
+        transcripts,
+    )
+    report.added = {
+        "codings": len(write.codings),
+        "reviewed marks": len(write.reviews),
+        "done marks": len(write.done),
+        "events": len(write.events),
+    }
+    report.changed = {
+        "codings removed": sum(1 for _, c, _ in write.changes if c.get("removed") == 1),
+        "codings restored": sum(1 for _, c, _ in write.changes if c.get("removed") == 0),
+        "stars or coding memos": sum(
+            1 for _, c, _ in write.changes if set(c) - {"removed"} and c.get("removed") != 1
+        ),
+        "memos": len(write.memos),
+    }
     return write, coders
 
 
@@ -229,6 +357,11 @@ def merge_project(
         if write.empty():
             return report
         report.backup = str(ours.store.backup(reason="before-merge", keep=5))
-        summary = {"from": str(other_root), "coders": coders, "added": report.added}
+        summary = {
+            "from": str(other_root),
+            "coders": coders,
+            "added": report.added,
+            "changed": report.changed,
+        }
         ours.store.write_merge(write, actor, summary)
     return report
