@@ -135,6 +135,9 @@ class _Context:
     codes: dict[str, str]
     changed_here: dict[int, set[str]]  # our coding id -> events this copy alone knows
     changed_there: dict[int, set[str]]  # their coding id -> events that copy alone knows
+    # Events behind a conflict stay out of this copy, so the next merge (either way) still
+    # sees both changes and reports the conflict again instead of quietly taking one side.
+    withheld: set[str] = field(default_factory=set)
 
 
 def _merge_layer(
@@ -200,6 +203,7 @@ def _merge_layer(
             report.conflicts.append(
                 f"{what} was changed in both copies ({differs} differs); this copy's was kept"
             )
+            ctx.withheld |= origin
             continue
         change: dict[str, Any] = {}
         if theirs_row.removed:
@@ -257,6 +261,7 @@ def _merge_memos(
                 f"{kind} memo by {coder} on {mapped} was changed in both copies; "
                 "this copy's was kept"
             )
+            ctx.withheld |= origin
             continue
         write.memos.append((kind, mapped, coder, text, sorted(origin or ())))
 
@@ -287,14 +292,6 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
         for tid, who in theirs.store.done_marks():
             if who == coder and tid in transcripts and (transcripts[tid], coder) not in done_here:
                 write.done.append((transcripts[tid], coder, ""))
-        for event in reversed(theirs.events(coder)):
-            # An event merged before keeps its key, so it never comes in twice by two routes.
-            key = event_key(event)
-            if key in seen_keys:
-                continue
-            seen_keys.add(key)
-            payload = {**event.payload, "merged": {"key": key, "from": str(theirs.root)}}
-            write.events.append((event.time, event.coder, event.action, payload))
     _merge_memos(
         ours,
         theirs,
@@ -306,6 +303,15 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
         report,
         transcripts,
     )
+    for coder in coders:
+        for event in reversed(theirs.events(coder)):
+            # An event merged before keeps its key, so it never comes in twice by two routes.
+            key = event_key(event)
+            if key in seen_keys or key in ctx.withheld:
+                continue
+            seen_keys.add(key)
+            payload = {**event.payload, "merged": {"key": key, "from": str(theirs.root)}}
+            write.events.append((event.time, event.coder, event.action, payload))
     report.added = {
         "codings": len(write.codings),
         "reviewed marks": len(write.reviews),

@@ -116,3 +116,87 @@ def test_cli_prints_what_it_could_not_match(tmp_path: Path) -> None:
         timeout=120,
     )
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "error:" in bad.stderr
+
+
+def _layers(p: Project) -> list[tuple[int, str, str, bool, str]]:
+    return sorted((r.segment_id, r.code, r.coder, r.starred, r.memo or "") for r in p.coding_rows())
+
+
+def test_second_merge_carries_removals_stars_and_memos_and_reports_clashes(
+    tmp_path: Path,
+) -> None:
+    """After a first merge both copies go on: ben uncodes, stars, rewrites memos and undoes on
+    his laptop (whose t1 was corrected); ana's copy changes one of the same codings. The
+    second merge carries ben's changes, keeps ana's, reports the clash; a third adds nothing."""
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        merge_project(p, theirs, actor="ana")
+        units = unit_ids(p)
+        p.uncode(units[1], "referral", "ben")  # removed here: not to come back from there
+        p.set_coding_memo(units[2], "referral", "ben", "ana's reading: [GP] letter")
+    with Project.open(theirs) as p:
+        their_units = unit_ids(p)
+        p.uncode(their_units[0], "referral", "ben")
+        p.uncode(their_units[6], "waiting", "ben")  # the segment whose text was corrected
+        p.star(their_units[4], "referral", "ben")
+        p.set_coding_memo(their_units[2], "referral", "ben", "ben's reading")
+        p.set_memo("segment", their_units[6], "ben", "Not 'waiting' after all [weekly].")
+        p.code(their_units[8], "waiting", "ben")
+        p.undo("ben")  # ...and took that last one back
+    with Project.open(ours) as p:
+        units = unit_ids(p)
+        report = merge_project(p, theirs, actor="ana")
+        assert report.changed["codings removed"] == 2
+        assert report.changed["stars or coding memos"] == 1
+        assert report.changed["memos"] == 1
+        assert report.backup and Path(report.backup).exists()
+        ben = {r.segment_id: r for r in p.coding_rows("ben")}
+        assert units[0] not in ben and units[6] not in ben  # removed there, so here
+        assert units[1] not in ben  # removed here, not resurrected from there
+        assert units[8] not in ben  # coded and undone there: nothing to bring
+        assert ben[units[4]].starred
+        assert ben[units[2]].memo == "ana's reading: [GP] letter"  # both changed it: ours kept
+        assert p.memo("segment", units[6], "ben") == "Not 'waiting' after all [weekly]."
+        clash = [c for c in report.conflicts if f"segment {units[2]} with 'referral'" in c]
+        assert len(clash) == 1 and "changed in both copies (memo differs)" in clash[0]
+        assert len(report.conflicts) == 1
+        assert sorted(p.codes_of(units[0])) == ["referral"]  # ana's own coding untouched
+        state = _layers(p)
+        events = len(p.events())
+        again = merge_project(p, theirs, actor="ana")
+        assert sum(again.added.values()) == 0 and sum(again.changed.values()) == 0
+        assert again.backup is None and len(p.events()) == events
+        assert again.conflicts == report.conflicts  # still differs, still not guessed
+        assert _layers(p) == state
+    # ben goes on once more: undo takes back all five of his changes since the first merge,
+    # each a change to codings or memos the merges brought, so each is his alone to carry
+    with Project.open(theirs) as p:
+        for _ in range(5):
+            p.undo("ben")
+    with Project.open(ours) as p:
+        units = unit_ids(p)
+        third = merge_project(p, theirs, actor="ana")
+        ben = {r.segment_id: r for r in p.coding_rows("ben")}
+        assert units[0] in ben and units[6] in ben and not ben[units[4]].starred
+        assert third.changed["codings restored"] == 2
+        assert p.memo("segment", units[6], "ben") == "Is a [weekly] slot 'waiting'?"
+        assert len(third.conflicts) == 1  # only the coding memo both changed
+        assert ben[units[2]].memo == "ana's reading: [GP] letter"
+
+
+def test_merging_back_the_other_way_sees_no_clash(tmp_path: Path) -> None:
+    """ben merges ana's copy after she merged his: his own changes came back to him through
+    her copy's merge event, which names them as his, so nothing is a conflict."""
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        merge_project(p, theirs, actor="ana")
+    with Project.open(theirs) as p:
+        p.uncode(unit_ids(p)[0], "referral", "ben")
+    with Project.open(ours) as p:
+        merge_project(p, theirs, actor="ana")
+    with Project.open(theirs) as p:
+        report = merge_project(p, ours, actor="ben")
+        assert not report.conflicts, report.conflicts
+        assert report.added["codings"] == 5  # ana's layer
+        assert sum(report.changed.values()) == 0
+        assert "referral" not in p.codes_of(unit_ids(p)[0], "ben")
