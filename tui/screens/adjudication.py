@@ -230,7 +230,10 @@ def start_adjudication(screen: Any) -> None:
         except QualkitError as exc:
             screen.notify(problem_text(exc), severity="error", timeout=8)
             return
-        screen.app.push_screen(AdjudicationScreen(project, adjudicator, names[0], names[1]))
+        screen.app.push_screen(
+            AdjudicationScreen(project, adjudicator, names[0], names[1]),
+            lambda _: after_adjudication(screen),
+        )
 
     if len(people) == 2:
         open_for(people)
@@ -246,3 +249,25 @@ def start_adjudication(screen: Any) -> None:
 
     listed = ", ".join(people) or "none yet"
     screen.app.push_screen(NameScreen(escape(f"Coders to compare, A,B ({listed})")), typed)
+
+
+def after_adjudication(screen: Any) -> None:
+    """Back on the coding screen: show what adjudicating changed without a restart. The
+    decisions were written through this window's own connection, so the database watch (which
+    sees only other connections' commits) would never fire. A blind window now shows every
+    layer, consensus included: the adjudicator has just seen both coders' work, and the event
+    log already records that view for the agreement report."""
+    from qualkit.tui.screens.db_watch import refresh_from_database
+
+    if screen.blind:
+        screen.blind = False
+        screen.sub_title = f"coder: {screen.coder} · seen both layers (adjudication)"
+        screen.query_one("#codebook-title", Static).update(screen._codebook_title())
+        screen.notify(
+            escape(
+                f"Showing every layer now, {CONSENSUS} included: you saw both coders' work "
+                "while adjudicating."
+            ),
+            timeout=6,
+        )
+    refresh_from_database(screen)
