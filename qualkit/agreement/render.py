@@ -216,6 +216,14 @@ def render_json(report: AgreementReport) -> str:
             for k, s in report.spread.items()
         },
         "prevalence_paradox": [r.code for r in report.paradox],
+        "consensus": None
+        if report.consensus is None
+        else {
+            "transcripts": report.consensus.transcripts,
+            "decisions": report.consensus.decisions,
+            "adjudicators": report.consensus.adjudicators,
+            "pairs": [list(pair) for pair in report.consensus.pairs],
+        },
         "blind": {
             r.coder: {
                 "blind": r.blind,
