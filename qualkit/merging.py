@@ -138,6 +138,8 @@ class _Context:
     # Events behind a conflict stay out of this copy, so the next merge (either way) still
     # sees both changes and reports the conflict again instead of quietly taking one side.
     withheld: set[str] = field(default_factory=set)
+    # their coding id -> ours, for codings both copies have (the events brought in name ours)
+    coding_ids: dict[int, int] = field(default_factory=dict)
 
 
 def _merge_layer(
@@ -184,10 +186,13 @@ def _merge_layer(
                 "source": r.source,
                 "removed": False,
                 "origin": sorted(ctx.changed_there.get(r.coding_id, ())),
+                "their_id": r.coding_id,
             }
         )
     for key, theirs_row in there.items():
         mine = here.get(key)
+        if mine is not None:
+            ctx.coding_ids[theirs_row.coding_id] = mine.coding_id
         if mine is None or _state(mine) == _state(theirs_row):
             continue
         origin = ctx.changed_there.get(theirs_row.coding_id)
@@ -266,6 +271,18 @@ def _merge_memos(
         write.memos.append((kind, mapped, coder, text, sorted(origin or ())))
 
 
+def _segments_here(payload: dict[str, Any], ctx: _Context) -> dict[str, Any]:
+    """An event's payload with their segment ids (and segment memo targets) put into this
+    project's; coding ids are put into ours when the merge is written (see MergeWrite)."""
+    out = dict(payload)
+    if isinstance(out.get("segments"), list):
+        out["segments"] = [ctx.segments[s] for s in out["segments"] if s in ctx.segments]
+    if out.get("kind") == "segment" and str(out.get("target", "")).isdigit():
+        mapped = ctx.segments.get(int(out["target"]))
+        out["target"] = None if mapped is None else str(mapped)
+    return out
+
+
 def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite, list[str]]:
     """Everything to add or change, mapped onto this project, and the coders brought in."""
     here_changes, there_changes = read_changes(ours), read_changes(theirs)
@@ -310,8 +327,12 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
             if key in seen_keys or key in ctx.withheld:
                 continue
             seen_keys.add(key)
-            payload = {**event.payload, "merged": {"key": key, "from": str(theirs.root)}}
+            payload = {
+                **_segments_here(event.payload, ctx),
+                "merged": {"key": key, "from": str(theirs.root)},
+            }
             write.events.append((event.time, event.coder, event.action, payload))
+    write.coding_ids = ctx.coding_ids
     report.added = {
         "codings": len(write.codings),
         "reviewed marks": len(write.reviews),

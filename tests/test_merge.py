@@ -63,8 +63,16 @@ def test_merge_twice_brings_in_everything_once(tmp_path: Path) -> None:
         again = merge_project(p, theirs, actor="ana")
         assert sum(again.added.values()) == 0 and again.backup is None
         assert len(p.coding_rows("ben")) == ben_codings and len(p.events()) == events
-        # ben's events came along with their own times (the agreement report reads them)
-        assert any(e.action == "code" and e.coder == "ben" for e in p.events("ben"))
+        # ben's events came along with their own times (the agreement report reads them),
+        # naming this project's codings and segments, not ids of his database
+        coded = [e for e in p.events("ben") if e.action == "code"]
+        assert {s for e in coded for s in e.segments} == {
+            r.segment_id for r in p.coding_rows("ben")
+        }
+        described = {p.describe_event(e) for e in coded}
+        assert f"code Waiting on segment {units[6]} (ben)" in described
+        memo = next(e for e in p.events("ben") if e.action == "memo")
+        assert memo.segments == frozenset({units[6]})
 
 
 def test_merging_an_identical_copy_adds_nothing(tmp_path: Path) -> None:

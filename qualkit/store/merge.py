@@ -24,11 +24,29 @@ class MergeWrite:
     reviews: list[tuple[int, str, str]] = field(default_factory=list)  # segment, coder, time
     done: list[tuple[str, str, str]] = field(default_factory=list)  # transcript, coder, time
     events: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    # their coding id -> ours for codings both copies have; with the ids of the codings
+    # inserted here, the events' coding ids are put into ours (ids of codings that did not
+    # come across are dropped), so the log never names a coding of the other database
+    coding_ids: dict[int, int] = field(default_factory=dict)
 
     def empty(self) -> bool:
         return not (
             self.codings or self.changes or self.memos or self.reviews or self.done or self.events
         )
+
+
+def _codings_here(payload: dict[str, Any], ours: dict[int, int]) -> dict[str, Any]:
+    out = dict(payload)
+    for key in ("codings", "removed", "changed"):
+        if isinstance(out.get(key), list):
+            out[key] = [ours[int(i)] for i in out[key] if int(i) in ours]
+    if "coding" in out:
+        mapped = ours.get(int(out["coding"]))
+        if mapped is None:
+            del out["coding"]
+        else:
+            out["coding"] = mapped
+    return out
 
 
 class MergeTables(EventLog):
@@ -50,6 +68,7 @@ class MergeTables(EventLog):
         changes were not made here (see qualkit.merge_history)."""
         touched_codings: dict[str, list[str]] = {}
         touched_memos: list[list[Any]] = []
+        ours = dict(write.coding_ids)
         with self.transaction() as c:
             for r in write.codings:
                 cur = c.execute(
@@ -69,6 +88,8 @@ class MergeTables(EventLog):
                     ),
                 )
                 touched_codings[str(cur.lastrowid)] = list(r.get("origin") or [])
+                if r.get("their_id") is not None:
+                    ours[int(r["their_id"])] = int(cur.lastrowid)
             for coding_id, columns, origin in write.changes:
                 sets = ", ".join(f"{k} = ?" for k in columns)
                 c.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*columns.values(), coding_id))
@@ -88,7 +109,10 @@ class MergeTables(EventLog):
             # point into the other database).
             c.executemany(
                 "INSERT INTO events(time, coder, action, payload, state) VALUES (?,?,?,?,?)",
-                [(t, who, a, json.dumps(p), CLEARED) for t, who, a, p in write.events],
+                [
+                    (t, who, a, json.dumps(_codings_here(p, ours)), CLEARED)
+                    for t, who, a, p in write.events
+                ],
             )
             touched = {"codings": touched_codings, "memos": touched_memos}
             self._log(c, actor, "merge", {**summary, "touched": touched}, state=CLEARED)
