@@ -139,6 +139,8 @@ async def test_coding_screen_shows_consensus_after_adjudicating(tmp_path: Path) 
         await pilot.press("a", "h", "escape")  # take ana's on unit 3, both on unit 4
         await pilot.pause()
         assert app.screen is coding and coding.blind is False
+        # it shows where adjudication left off: the next disagreement, unit 5
+        assert coding.transcript == "t1" and coding.view.current.segment_id == units[5]
         chips = {
             s.segment_id: [(c.code, c.coder) for c in s.chips if c.coder == "consensus"]
             for s in coding.view.items
