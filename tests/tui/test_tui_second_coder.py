@@ -148,6 +148,9 @@ async def test_coding_screen_shows_consensus_after_adjudicating(tmp_path: Path) 
         assert chips[units[3]] == [("referral", "consensus")]
         assert chips[units[4]] == [("referral", "consensus")]
         assert chips[units[5]] == []
+        # consensus comes before the coders' chips: a narrow terminal cuts the line's end
+        unit_3 = next(s for s in coding.view.items if s.segment_id == units[3])
+        assert [c.coder for c in unit_3.chips] == ["consensus", "ana"]
         assert coding.everyone["referral"] == 5  # units 0-4 in somebody's layer
         assert "yours/all" in str(coding.query_one("#codebook-title").render())
         await pilot.press("u")  # the coding screen's undo takes back the last decision
