@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MemoKey = tuple[str, str, str]  # (kind, target, coder)
+MarkKey = tuple[str, str]  # (segment id or transcript id, coder): a reviewed or done mark
 
 
 def event_key(event: Any) -> str:
@@ -28,6 +29,8 @@ class Changes:
     keys: set[str] = field(default_factory=set)  # every event this copy knows
     codings: dict[int, set[str]] = field(default_factory=dict)
     memos: dict[MemoKey, set[str]] = field(default_factory=dict)
+    reviews: dict[MarkKey, set[str]] = field(default_factory=dict)
+    done: dict[MarkKey, set[str]] = field(default_factory=dict)
 
     def codings_unknown_to(self, other: Changes) -> dict[int, set[str]]:
         """Codings changed by an event the other copy has never seen (since they parted)."""
@@ -35,6 +38,11 @@ class Changes:
 
     def memos_unknown_to(self, other: Changes) -> dict[MemoKey, set[str]]:
         return {m: k for m, k in self.memos.items() if k - other.keys}
+
+    def marks_unknown_to(self, other: Changes, kind: str) -> dict[MarkKey, set[str]]:
+        """Reviewed ('reviews') or done ('done') marks changed since the copies parted."""
+        marks = self.reviews if kind == "reviews" else self.done
+        return {m: k for m, k in marks.items() if k - other.keys}
 
 
 def _touched(action: str, payload: dict[str, Any]) -> tuple[list[int], MemoKey | None]:
@@ -46,6 +54,16 @@ def _touched(action: str, payload: dict[str, Any]) -> tuple[list[int], MemoKey |
     if action == "memo" and {"kind", "target", "coder"} <= payload.keys():
         memo = (str(payload["kind"]), str(payload["target"]), str(payload["coder"]))
     return ids, memo
+
+
+def _marks(action: str, payload: dict[str, Any], coder: str) -> tuple[str, list[MarkKey]]:
+    """The reviewed or done marks an event set or cleared: ('reviews' | 'done', keys)."""
+    if action in ("review", "unreview"):
+        who = str(payload.get("coder") or coder)
+        return "reviews", [(str(s), who) for s in payload.get("segments") or []]
+    if action in ("done", "not-done") and payload.get("transcript") is not None:
+        return "done", [(str(payload["transcript"]), coder)]
+    return "", []
 
 
 def read_changes(project: Any) -> Changes:
@@ -67,14 +85,23 @@ def read_changes(project: Any) -> Changes:
                 changes.codings.setdefault(int(coding_id), set()).update(keys)
             for kind, target, coder, keys in touched.get("memos") or []:
                 changes.memos.setdefault((kind, target, coder), set()).update(keys)
+            for kind in ("reviews", "done"):
+                marks = changes.reviews if kind == "reviews" else changes.done
+                for target, coder, keys in touched.get(kind) or []:
+                    marks.setdefault((str(target), coder), set()).update(keys)
             continue
+        stepped = event
         if event.action in ("undo", "redo"):
-            stepped = by_id.get(payload.get("event"))
-            if stepped is None:
+            found = by_id.get(payload.get("event"))
+            if found is None:
                 continue
-            ids, memo = _touched(stepped.action, stepped.payload)
-        else:
-            ids, memo = _touched(event.action, payload)
+            stepped = found
+        ids, memo = _touched(stepped.action, stepped.payload)
+        kind, marks = _marks(stepped.action, stepped.payload, stepped.coder)
+        for mark in marks:
+            (changes.reviews if kind == "reviews" else changes.done).setdefault(mark, set()).add(
+                key
+            )
         for coding_id in ids:
             changes.codings.setdefault(coding_id, set()).add(key)
         if memo is not None:

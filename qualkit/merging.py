@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.ingest.align import match_segments
-from qualkit.merge_history import event_key, read_changes
+from qualkit.merge_history import Changes, event_key, read_changes
 from qualkit.store.merge import MergeWrite
 
 
@@ -138,6 +139,7 @@ class _Context:
     # Events behind a conflict stay out of this copy, so the next merge (either way) still
     # sees both changes and reports the conflict again instead of quietly taking one side.
     withheld: set[str] = field(default_factory=set)
+    transcripts: dict[str, str] = field(default_factory=dict)  # their id -> ours
     # their coding id -> ours, for codings both copies have (the events brought in name ours)
     coding_ids: dict[int, int] = field(default_factory=dict)
 
@@ -271,12 +273,64 @@ def _merge_memos(
         write.memos.append((kind, mapped, coder, text, sorted(origin or ())))
 
 
+def _merge_marks(
+    ours: Any,
+    theirs: Any,
+    coder: str,
+    ctx: _Context,
+    changes: tuple[Changes, Changes],
+    write: MergeWrite,
+    report: MergeReport,
+) -> None:
+    """Reviewed and done marks, three-way like codings: a mark set or cleared only there
+    follows here; one changed in both copies to different states is a conflict."""
+    here_changes, there_changes = changes
+    transcripts = dict(report.transcripts)
+    done_here = {t for t, who in ours.store.done_marks() if who == coder}
+    done_there = {t for t, who in theirs.store.done_marks() if who == coder}
+    kinds: list[tuple[str, dict, set, set, Callable[[str], Any], str]] = [
+        ("reviews", ctx.segments, theirs.reviewed(coder), ours.reviewed(coder), int, "reviewed"),
+        ("done", transcripts, done_there, done_here, str, "done"),
+    ]
+    for kind, id_map, marked_there, marked_here, parse, what in kinds:
+        changed_there = there_changes.marks_unknown_to(here_changes, kind)
+        changed_here = here_changes.marks_unknown_to(there_changes, kind)
+        candidates = set(marked_there)
+        candidates |= {parse(t) for t, who in changed_there if who == coder}
+        for target in sorted(candidates, key=str):
+            if target not in id_map:
+                continue
+            mapped = id_map[target]
+            there, here = target in marked_there, mapped in marked_here
+            if there == here:
+                continue
+            origin = changed_there.get((str(target), coder))
+            edited_here = (str(mapped), coder) in changed_here
+            if origin is None and (not there or edited_here):
+                continue  # that copy did not change it since they parted: this copy's stands
+            if origin is not None and edited_here:
+                report.conflicts.append(
+                    f"{what} mark by {coder} on {mapped} was changed in both copies; "
+                    "this copy's was kept"
+                )
+                ctx.withheld |= origin
+                continue
+            row = (mapped, coder, "")
+            if kind == "reviews":
+                (write.reviews if there else write.unreviews).append(row)
+            else:
+                (write.done if there else write.undone).append(row)
+            write.marks_touched[kind].append([str(mapped), coder, sorted(origin or ())])
+
+
 def _segments_here(payload: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     """An event's payload with their segment ids (and segment memo targets) put into this
     project's; coding ids are put into ours when the merge is written (see MergeWrite)."""
     out = dict(payload)
     if isinstance(out.get("segments"), list):
         out["segments"] = [ctx.segments[s] for s in out["segments"] if s in ctx.segments]
+    if isinstance(out.get("transcript"), str):
+        out["transcript"] = ctx.transcripts.get(out["transcript"], out["transcript"])
     if out.get("kind") == "segment" and str(out.get("target", "")).isdigit():
         mapped = ctx.segments.get(int(out["target"]))
         out["target"] = None if mapped is None else str(mapped)
@@ -286,13 +340,14 @@ def _segments_here(payload: dict[str, Any], ctx: _Context) -> dict[str, Any]:
 def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite, list[str]]:
     """Everything to add or change, mapped onto this project, and the coders brought in."""
     here_changes, there_changes = read_changes(ours), read_changes(theirs)
+    changes = (here_changes, there_changes)
     ctx = _Context(
         segments=_match_transcripts(ours, theirs, report),
         codes=_match_codes(ours, theirs, report),
         changed_here=here_changes.codings_unknown_to(there_changes),
         changed_there=there_changes.codings_unknown_to(here_changes),
     )
-    transcripts = report.transcripts
+    transcripts = ctx.transcripts = report.transcripts
     write = MergeWrite()
     coders: list[str] = []
     # Events already here: merged before, or shared history (both copies started as one).
@@ -301,14 +356,7 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
         if not _merge_layer(ours, theirs, coder, ctx, write, report):
             continue
         coders.append(coder)
-        reviewed_here = ours.reviewed(coder)
-        for segment in theirs.reviewed(coder):
-            if segment in ctx.segments and ctx.segments[segment] not in reviewed_here:
-                write.reviews.append((ctx.segments[segment], coder, ""))
-        done_here = ours.store.done_marks()
-        for tid, who in theirs.store.done_marks():
-            if who == coder and tid in transcripts and (transcripts[tid], coder) not in done_here:
-                write.done.append((transcripts[tid], coder, ""))
+        _merge_marks(ours, theirs, coder, ctx, changes, write, report)
     _merge_memos(
         ours,
         theirs,
@@ -340,6 +388,8 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
         "events": len(write.events),
     }
     report.changed = {
+        "reviewed marks cleared": len(write.unreviews),
+        "done marks cleared": len(write.undone),
         "codings removed": sum(1 for _, c, _ in write.changes if c.get("removed") == 1),
         "codings restored": sum(1 for _, c, _ in write.changes if c.get("removed") == 0),
         "stars or coding memos": sum(

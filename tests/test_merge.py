@@ -208,3 +208,39 @@ def test_merging_back_the_other_way_sees_no_clash(tmp_path: Path) -> None:
         assert report.added["codings"] == 5  # ana's layer
         assert sum(report.changed.values()) == 0
         assert "referral" not in p.codes_of(unit_ids(p)[0], "ben")
+
+
+def test_reviewed_and_done_marks_cleared_there_are_cleared_here(tmp_path: Path) -> None:
+    """ben clears a reviewed mark and his done mark on his laptop after the first merge; ana
+    has since marked a segment reviewed in ben's layer that ben cleared too: a conflict."""
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        merge_project(p, theirs, actor="ana")
+        units = unit_ids(p)
+        assert units[7] in p.reviewed("ben")
+        p.mark_reviewed(units[8], "ben")  # here only: stays
+        p.mark_reviewed(units[9], "ben")  # here, and cleared there too...
+    with Project.open(theirs) as p:
+        their_units = unit_ids(p)
+        p.mark_reviewed(their_units[7], "ben", reviewed=False)
+        p.mark_done("t1", "ben", done=False)
+        p.mark_reviewed(their_units[9], "ben")
+        p.mark_reviewed(their_units[9], "ben", reviewed=False)  # ...so both changed it
+    with Project.open(ours) as p:
+        units = unit_ids(p)
+        report = merge_project(p, theirs, actor="ana")
+        assert report.changed["reviewed marks cleared"] == 1
+        assert report.changed["done marks cleared"] == 1
+        reviewed = p.reviewed("ben")
+        assert units[7] not in reviewed and units[8] in reviewed and units[9] in reviewed
+        assert not bool(p.progress("ben").set_index("transcript").loc["t1", "done"])
+        assert report.conflicts == [
+            f"reviewed mark by ben on {units[9]} was changed in both copies; this copy's was kept"
+        ]
+        again = merge_project(p, theirs, actor="ana")
+        assert sum(again.added.values()) == 0 and sum(again.changed.values()) == 0
+        assert again.conflicts == report.conflicts
+    with Project.open(theirs) as p:  # and back: ana's copy has nothing new of ben's for him
+        back = merge_project(p, ours, actor="ben")
+        assert units[7] not in p.reviewed("ben") and units[8] in p.reviewed("ben")
+        assert len(back.conflicts) == 1 and "on " in back.conflicts[0]

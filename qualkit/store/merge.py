@@ -22,7 +22,13 @@ class MergeWrite:
     # (kind, target, coder, text or None to delete, origin event keys)
     memos: list[tuple[str, str, str, str | None, list[str]]] = field(default_factory=list)
     reviews: list[tuple[int, str, str]] = field(default_factory=list)  # segment, coder, time
+    unreviews: list[tuple[int, str, str]] = field(default_factory=list)  # marks to clear
     done: list[tuple[str, str, str]] = field(default_factory=list)  # transcript, coder, time
+    undone: list[tuple[str, str, str]] = field(default_factory=list)  # marks to clear
+    # the marks set or cleared, with the keys of the events behind each (in the other copy)
+    marks_touched: dict[str, list[list[Any]]] = field(
+        default_factory=lambda: {"reviews": [], "done": []}
+    )
     events: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
     # their coding id -> ours for codings both copies have; with the ids of the codings
     # inserted here, the events' coding ids are put into ours (ids of codings that did not
@@ -31,7 +37,14 @@ class MergeWrite:
 
     def empty(self) -> bool:
         return not (
-            self.codings or self.changes or self.memos or self.reviews or self.done or self.events
+            self.codings
+            or self.changes
+            or self.memos
+            or self.reviews
+            or self.unreviews
+            or self.done
+            or self.undone
+            or self.events
         )
 
 
@@ -105,6 +118,14 @@ class MergeTables(EventLog):
                 "INSERT OR IGNORE INTO transcript_done(transcript_id, coder, time) VALUES (?,?,?)",
                 [(t, who, when or now()) for t, who, when in write.done],
             )
+            c.executemany(
+                "DELETE FROM reviews WHERE segment_id = ? AND coder = ?",
+                [(s, who) for s, who, _ in write.unreviews],
+            )
+            c.executemany(
+                "DELETE FROM transcript_done WHERE transcript_id = ? AND coder = ?",
+                [(t, who) for t, who, _ in write.undone],
+            )
             # Their events keep their time and coder; they cannot be undone here (their ids
             # point into the other database).
             c.executemany(
@@ -114,7 +135,11 @@ class MergeTables(EventLog):
                     for t, who, a, p in write.events
                 ],
             )
-            touched = {"codings": touched_codings, "memos": touched_memos}
+            touched = {
+                "codings": touched_codings,
+                "memos": touched_memos,
+                **write.marks_touched,
+            }
             self._log(c, actor, "merge", {**summary, "touched": touched}, state=CLEARED)
 
     def _write_merged_memo(
