@@ -232,3 +232,23 @@ def test_disagreements_at_80_columns_keep_ids_whole_and_every_word(project: Proj
     rows = [line.split() for line in lines[header + 2 :] if line[:1].isdigit()]
     codes = [row[2] for row in rows if row[1] == "t1"]
     assert codes == ["referral", "referral", "support"]
+
+
+def test_markdown_and_html_use_the_exports_templates(project: Project) -> None:
+    """The report renders through the exports' jinja2 environment: a project's own
+    templates/agreement.md.j2 replaces the bundled one, as for the matrix and quote bank."""
+    from qualkit.errors import ReportError
+
+    report = agreement_report(project, ["ana", "ben"], resamples=100, seed=1)
+    bundled = render(report, "md")
+    assert bundled.startswith("# Inter-coder agreement: ana and ben")
+    folder = project.root / "templates"
+    folder.mkdir()
+    (folder / "agreement.md.j2").write_text(
+        "Lab report for {{ a }} and {{ b }}: {{ rows | length }} codes\n", encoding="utf-8"
+    )
+    assert render(report, "md") == "Lab report for ana and ben: 2 codes\n"
+    assert "<h1>Inter-coder agreement" in render(report, "html")  # bundled html still
+    (folder / "agreement.md.j2").write_text("{% for %}\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="agreement.md.j2:1: template error"):
+        render(report, "md")

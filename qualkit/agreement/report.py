@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,7 @@ class AgreementReport:
     settings: dict[str, Any] = field(default_factory=dict)
     # When one side is the consensus layer: what it covers and who settled it.
     consensus: ConsensusScope | None = None
+    project_root: Path | None = None  # where a project's own templates/ may override ours
 
     @property
     def used_rows(self) -> list[CodeAgreement]:
@@ -245,4 +247,5 @@ def agreement_report(
             "basis_note": BASIS_NOTES[units.basis],
         },
         consensus=consensus_scope(project) if CONSENSUS in units.coders else None,
+        project_root=getattr(project, "root", None),
     )
