@@ -102,6 +102,18 @@ def _match_codes(ours: Any, theirs: Any, report: MergeReport) -> dict[str, str]:
     return codes
 
 
+def _brought(event: Any, coders: list[str], layers: set[str]) -> bool:
+    """Whether an event of the other copy comes along: the merged coders' own, and those of
+    people who have no layer (an adjudicator's decisions and notes, a look at a layer) unless
+    they acted on a layer that was not merged (a coder in conflict)."""
+    if event.coder in coders:
+        return True
+    if event.coder in layers:
+        return False  # a coder whose work was not merged
+    layer = event.payload.get("layer")
+    return layer is None or layer in coders
+
+
 def _segments_here(payload: dict[str, Any], ctx: MergeContext) -> dict[str, Any]:
     """An event's payload with their segment ids (and segment memo targets) put into this
     project's; coding ids are put into ours when the merge is written (see MergeWrite)."""
@@ -147,18 +159,20 @@ def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite,
         report,
         transcripts,
     )
-    for coder in coders:
-        for event in reversed(theirs.events(coder)):
-            # An event merged before keeps its key, so it never comes in twice by two routes.
-            key = event_key(event)
-            if key in seen_keys or key in ctx.withheld:
-                continue
-            seen_keys.add(key)
-            payload = {
-                **_segments_here(event.payload, ctx),
-                "merged": {"key": key, "from": str(theirs.root)},
-            }
-            write.events.append((event.time, event.coder, event.action, payload))
+    layers = set(theirs.coders()) | set(ours.coders())
+    for event in reversed(theirs.events()):
+        if not _brought(event, coders, layers):
+            continue
+        # An event merged before keeps its key, so it never comes in twice by two routes.
+        key = event_key(event)
+        if key in seen_keys or key in ctx.withheld:
+            continue
+        seen_keys.add(key)
+        payload = {
+            **_segments_here(event.payload, ctx),
+            "merged": {"key": key, "from": str(theirs.root)},
+        }
+        write.events.append((event.time, event.coder, event.action, payload))
     write.coding_ids = ctx.coding_ids
     report.added = {
         "codings": len(write.codings),

@@ -244,3 +244,29 @@ def test_reviewed_and_done_marks_cleared_there_are_cleared_here(tmp_path: Path) 
         back = merge_project(p, ours, actor="ben")
         assert units[7] not in p.reviewed("ben") and units[8] in p.reviewed("ben")
         assert len(back.conflicts) == 1 and "on " in back.conflicts[0]
+
+
+def test_adjudication_on_the_other_copy_comes_with_its_decisions(tmp_path: Path) -> None:
+    """cat adjudicates on ben's laptop: the consensus layer comes over with cat's decision
+    events (the notes the adjudication screen shows), naming this copy's codings."""
+    from qualkit.agreement.consensus import accept_agreed, decide, latest_decision
+
+    ours, theirs = diverged_copies(tmp_path)
+    with Project.open(ours) as p:
+        merge_project(p, ours.parent / "ben-laptop", actor="ana")
+    shutil.rmtree(theirs)
+    shutil.copytree(ours, theirs)  # ben takes ana's merged copy home; cat adjudicates there
+    with Project.open(theirs) as p:
+        units = unit_ids(p)
+        accept_agreed(p, "ana", "ben", "cat")
+        decide(p, units[3], "referral", "a", "ana", "ben", "cat", note="a [leaflet] is a route")
+    with Project.open(ours) as p:
+        report = merge_project(p, theirs, actor="ana")
+        assert report.added["codings"] == 4 and not report.conflicts  # consensus: units 0-3
+        units = unit_ids(p)
+        assert p.codes_of(units[3], "consensus") == ["referral"]
+        standing = latest_decision(p, units[3], "referral")
+        assert standing and standing["by"] == "cat" and standing["note"] == "a [leaflet] is a route"
+        seeded = next(e for e in p.events("cat") if e.payload.get("decision") == "accept-agreed")
+        assert seeded.segments == frozenset(units[:3])
+        assert sum(merge_project(p, theirs, actor="ana").added.values()) == 0
