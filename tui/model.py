@@ -211,3 +211,18 @@ def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Cou
     mine = Counter(project.code_counts(coder))
     everyone = Counter(project.code_counts(project.visible_layer(coder, blind)))
     return mine, everyone
+
+
+def picker_codes(book: Any, only: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """(id, name, label) of each code for the code picker: the label is the path down the
+    codebook, with the code's key."""
+    out = []
+    for code in book.codes.values():
+        if only is not None and code.id not in only:
+            continue
+        path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
+        label = f"{path} › {code.name}" if path else code.name
+        if code.key:
+            label += f"  [{code.key}]"
+        out.append((code.id, code.name, label))
+    return out
