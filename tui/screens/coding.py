@@ -255,6 +255,9 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         if self.book is not None:
             self.query_one(CodebookTree).relabel(self.book, self.mine, self.everyone, self.blind)
 
+    def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
+        return [] if self.book is None else model.picker_codes(self.book, only)
+
     # -- transcripts -------------------------------------------------------------------------
 
     def open_transcript(self, transcript: str, segment_id: int | None = None) -> None:

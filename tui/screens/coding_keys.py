@@ -288,22 +288,6 @@ class CodingActions:
     def action_redo(self) -> None:
         self._undo_redo(True)
 
-    def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
-        """(id, name, label with its path and key) for the code picker, all codes or `only`."""
-        book = self.book
-        if book is None:
-            return []
-        out = []
-        for code in book.codes.values():
-            if only is not None and code.id not in only:
-                continue
-            path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
-            label = f"{path} › {code.name}" if path else code.name
-            if code.key:
-                label += f"  [{code.key}]"
-            out.append((code.id, code.name, label))
-        return out
-
     def action_memo(self) -> None:
         tree = self.query_one(CodebookTree)
         if tree.has_focus and tree.cursor_node is not None and tree.cursor_node.data:
