@@ -17,6 +17,16 @@ from qualkit.merge_three_way import MergeContext, merge_layer, merge_marks, merg
 from qualkit.store.merge import MergeWrite
 
 
+def _counted(n: int, what: str) -> str:
+    """'1 coding removed', '2 codings removed': the report's keys are plural nouns."""
+    if n == 1:
+        what = " ".join(w[:-1] if w in _PLURALS else w for w in what.split())
+    return f"{n} {what}"
+
+
+_PLURALS = {"codings", "marks", "events", "memos", "stars"}
+
+
 @dataclass
 class MergeReport:
     """What a merge brought in and what it could not match (printed by the CLI)."""
@@ -37,8 +47,8 @@ class MergeReport:
         for theirs, ours in self.transcripts.items():
             how = " (text differs: aligned)" if theirs in self.corrected else ""
             out.append(f"transcript {theirs} -> {ours}{how}")
-        added = ", ".join(f"{n} {what}" for what, n in self.added.items() if n)
-        changed = ", ".join(f"{n} {what}" for what, n in self.changed.items() if n)
+        added = ", ".join(_counted(n, what) for what, n in self.added.items() if n)
+        changed = ", ".join(_counted(n, what) for what, n in self.changed.items() if n)
         if added or not changed:
             out.append(f"added: {added or 'nothing (already merged)'}")
         if changed:

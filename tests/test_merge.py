@@ -157,6 +157,9 @@ def test_second_merge_carries_removals_stars_and_memos_and_reports_clashes(
         assert report.changed["codings removed"] == 2
         assert report.changed["stars or coding memos"] == 1
         assert report.changed["memos"] == 1
+        changed_line = next(line for line in report.lines() if line.startswith("changed:"))
+        assert "2 codings removed" in changed_line and "1 star or coding memo," in changed_line
+        assert "1 memo" in changed_line and "1 memos" not in changed_line
         assert report.backup and Path(report.backup).exists()
         ben = {r.segment_id: r for r in p.coding_rows("ben")}
         assert units[0] not in ben and units[6] not in ben  # removed there, so here
