@@ -162,3 +162,35 @@ def test_a_guid_used_twice_in_our_own_file_is_refused_by_name(
     assert len(codings) == 2
     entries["project.qde"] = qde.replace(codings[1], codings[0]).encode("utf-8")
     _refused(project, _zip(tmp_path / "twice.qdpx", entries), f"GUID {codings[0]} is used more")
+
+
+@pytest.mark.parametrize("folder_exists", [False, True])
+def test_a_refused_import_into_a_new_project_leaves_no_project_behind(
+    tmp_path: Path, folder_exists: bool
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    qde = MINIMAL_QDE.replace(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<?xml version="1.0"?>\n<!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    )
+    archive = _zip(tmp_path / "xxe.qdpx", {"project.qde": qde})
+    target = tmp_path / "new-study"
+    if folder_exists:
+        target.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "import", "qdpx", str(archive), "-p", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert done.returncode == 1
+    assert "DOCTYPE" in done.stderr and "Traceback" not in done.stderr
+    assert "created project" not in done.stdout
+    if folder_exists:
+        assert target.is_dir() and list(target.iterdir()) == []  # the user's folder stays
+    else:
+        assert not target.exists()
