@@ -344,6 +344,13 @@ def embedder_for(project: Any, device: str | None = None) -> Embedder:
     name = getattr(getattr(project, "settings", None), "embedding_model", None)
     if name in (None, "", "default", DEFAULT_MODEL_NAME):
         return SentenceTransformerEmbedder(None, device=device)
+    if name == "all-mpnet-base-v2":
+        # the optional larger model, assembled from its PyPI packages and checksummed (mpnet.py)
+        from qualkit.assist.mpnet import MPNET_MODEL_NAME, MPNET_MODEL_SHA256, mpnet_model_path
+
+        embedder = SentenceTransformerEmbedder(mpnet_model_path(), device=device)
+        embedder.model_id = f"{MPNET_MODEL_NAME}@{MPNET_MODEL_SHA256[:12]}"
+        return embedder
     if str(name).startswith("hashing"):
         dim = int(str(name).split("-")[1]) if "-" in str(name) else 256
         return HashingEmbedder(dim)
