@@ -185,6 +185,13 @@ def eval_suggestions(
         typer.echo(
             f"{name:<22}{d['top1']:>7.3f}{d['top3']:>7.3f}{d['top5']:>7.3f}{d['macro_f1']:>9.3f}"
         )
+    typer.echo("coverage against precision (share of these segments shown suggestions; how often")
+    typer.echo("the first / first 3 hold a gold code):")
+    for c in r["coverage_precision"]:
+        typer.echo(
+            f"  {c['kept']:<22} coverage {c['coverage']:.3f}  precision top1 "
+            f"{c['precision_top1']:.3f}  top3 {c['precision_top3']:.3f}"
+        )
     typer.echo("per code (n, top3, f1):")
     for c in r["per_code"][:25]:
         typer.echo(f"  {c['code']:<40}{c['n']:>4}{c['top3']:>7.2f}{c['f1']:>7.2f}")
