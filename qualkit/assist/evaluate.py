@@ -60,7 +60,8 @@ def best_threshold_f1(scores: np.ndarray, gold: np.ndarray) -> tuple[float, floa
     return best[0], best[1], best[2]
 
 
-def _folds(n: int, k: int, seed: int, groups: np.ndarray | None) -> list[np.ndarray]:
+def holdout_folds(n: int, k: int, seed: int, groups: np.ndarray | None) -> list[np.ndarray]:
+    """k folds of n items (shuffled with ``seed``), or of whole groups when ``groups`` is given."""
     rng = np.random.default_rng(seed)
     if groups is not None:
         uniq = sorted(set(groups.tolist()))
@@ -199,7 +200,7 @@ def evaluate_suggestions(
     groups = None
     if group == "transcript":
         groups = sug.table.frame["transcript"].astype(str).to_numpy()[rows]
-    parts = _folds(len(rows), folds, seed, groups)
+    parts = holdout_folds(len(rows), folds, seed, groups)
     few_scores = np.zeros((len(rows), L), dtype=np.float32)
     # codebook-only scores learn nothing from the folds (blend works row by row): one call
     zero_scores = blend(None, sug.zero[rows], np.zeros(L), cfg, space.ancestors).astype(np.float32)

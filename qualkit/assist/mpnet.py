@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from qualkit.assist.embed import EmbeddingError, _cache_dir, file_sha256
+from qualkit.assist.embed import EmbeddingError, file_sha256, user_cache_dir
 
 MPNET_MODEL_NAME = "all-mpnet-base-v2"
 # sha256 of model.safetensors in sentence-transformers/all-mpnet-base-v2 (revision
@@ -111,7 +111,7 @@ def _sha256(path: Path) -> str:
 
 def mpnet_model_path(cache: Path | None = None, marker_dir: Path | None = None) -> Path:
     """The verified all-mpnet-base-v2 folder, assembled from the packages on first use."""
-    dest = (cache or _cache_dir() / "models") / f"{MPNET_MODEL_NAME}-{MPNET_MODEL_SHA256[:12]}"
+    dest = (cache or user_cache_dir() / "models") / f"{MPNET_MODEL_NAME}-{MPNET_MODEL_SHA256[:12]}"
     if not (dest / "model.safetensors").is_file():
         if dest.exists():  # a folder left without weights: assemble afresh
             shutil.rmtree(dest, ignore_errors=True)
