@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from test_cli import run
 from test_online import ANSWERS, CODEBOOK
 
 from qualkit.assist.embed import HashingEmbedder
-from qualkit.assist.interview_online import evaluate_interview_online
+from qualkit.assist.interview_online import GrowingRidge, evaluate_interview_online
+from qualkit.assist.scoring import RidgeModel
 from qualkit.assist.suggest import Suggester
 from qualkit.project import Project
 
@@ -78,17 +80,21 @@ def test_each_interview_is_held_out_and_walked_in_order(tmp_path):
 
 
 def test_no_gold_code_of_the_held_out_interview_is_seen_early(tmp_path):
-    """Change the codes of t2's last two segments: every ranking of t2's first four steps stays
-    the same (their history holds only t1 and t2's earlier codings), and t1's walk, which
-    learns from all of t2, may change."""
-    changed = SECOND[:4] + [(SECOND[4][0], "sleep"), (SECOND[5][0], "referral")]
+    """Change the codes of t2's last three segments: the rankings of t2's first four steps stay
+    the same (the fourth is ranked before its own code joins the history), and t1's walk,
+    which learns from all of t2, may change."""
+    changed = SECOND[:3] + [
+        (SECOND[3][0], "bonding"),
+        (SECOND[4][0], "sleep"),
+        (SECOND[5][0], "referral"),
+    ]
     a = walk(write_two_interviews(tmp_path / "a"))
     b = walk(write_two_interviews(tmp_path / "b", changed))
     t2a = [s["suggested"] for s in a["steps"] if s["interview"] == "t2"]
     t2b = [s["suggested"] for s in b["steps"] if s["interview"] == "t2"]
     assert t2a[:4] == t2b[:4]
-    # the changed codes did reach the model: the step after the first change ranks differently
-    assert t2a[5] != t2b[5]
+    # the changed codes did reach the model: the steps after the first change rank differently
+    assert t2a[4:] != t2b[4:]
 
 
 def test_cli_new_interview_in_order(tmp_path):
@@ -104,3 +110,16 @@ def test_cli_new_interview_in_order(tmp_path):
         "codebook only",
         "most recent",
     }
+
+
+def test_growing_ridge_matches_the_ridge_refitted_from_scratch():
+    rng = np.random.default_rng(3)
+    F = rng.normal(size=(15, 6))
+    Y = (rng.random((15, 4)) < 0.4).astype(np.float64)
+    test = rng.normal(size=(2, 6))
+    grown = GrowingRidge(F[:9], Y[:9], 0.7)
+    for i in range(9, 15):
+        grown.add(F[i], Y[i])
+    refit = RidgeModel(0.7).fit(F.astype(np.float32), Y.astype(np.float32))
+    assert np.allclose(grown.predict(test), refit.predict(test.astype(np.float32)), atol=1e-4)
+    assert grown.counts().tolist() == Y.sum(axis=0).tolist()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from qualkit.assist.context import neighbour_prior, recency_scores
-from qualkit.assist.online import KS, coding_order, hits_at, kernel_ridge_predict
+from qualkit.assist.online import KS, coding_order, hits_at
 from qualkit.assist.scoring import blend
 from qualkit.assist.suggest import Suggester
 from qualkit.errors import ProjectError
@@ -55,39 +55,33 @@ def _evaluate(project: Any, coder: str, sug: Suggester) -> dict[str, Any]:
     step_in_interview: list[int] = []
     walked: list[dict[str, Any]] = []  # each step's top 5 (the JSON shows what was ranked)
     segment_ids = sug.table.frame["segment_id"].to_numpy(dtype=np.int64)
+    codebook_all = blend(None, sug.zero[rows], np.zeros(gold.shape[1]), cfg, space.ancestors)
     for name in interviews:
         inside = trans[rows] == name
-        base_rows, base_gold = rows[~inside], gold[~inside]
+        base_rows, base_gold = rows[~inside], gold[~inside].astype(np.float64)
         own_rows, own_gold = rows[inside], gold[inside]
-        # features of everything this interview's walk can learn from: the other interviews
-        # first, then its own coded segments in order; one Gram matrix, sliced per step
-        hist_rows = np.concatenate([base_rows, own_rows])
-        hist_gold = np.concatenate([base_gold, own_gold]).astype(np.float64)
-        feats = F[hist_rows]
-        gram = feats @ feats.T
-        n0 = len(base_rows)
+        own_codebook = codebook_all[inside]
+        # the ridge in its primal form, grown one coding at a time: memory and each step's
+        # solve depend on the feature size, not on how many segments are coded
+        ridge = GrowingRidge(F[base_rows], base_gold, cfg.ridge)
         # the same interview ranked with none of its own codings (as --by transcript, one
         # interview held out at a time): one solve for all its segments
-        base_counts = base_gold.sum(axis=0).astype(np.float32)
-        base_few = kernel_ridge_predict(gram[:n0, :n0], hist_gold[:n0], gram[n0:, :n0], cfg.ridge)
-        without_all = blend(base_few, sug.zero[own_rows], base_counts, cfg, space.ancestors).astype(
-            np.float32
+        without_all = blend(
+            ridge.predict(F[own_rows]), sug.zero[own_rows], ridge.counts(), cfg, space.ancestors
         )
         for t in range(len(own_rows)):
-            h = n0 + t  # history: the other interviews and this one's first t codings
             r = own_rows[t]
-            counts = hist_gold[:h].sum(axis=0).astype(np.float32)
-            few = kernel_ridge_predict(gram[:h, :h], hist_gold[:h], gram[[h], :h], cfg.ridge)
+            few = ridge.predict(F[[r]])  # the other interviews and this one's first t codings
             prior = neighbour_prior(r, own_rows[:t], own_gold[:t], trans, cfg)[None, :]
-            full = blend(few, sug.zero[[r]], counts, cfg, space.ancestors, prior=prior)[0]
-            without = without_all[t]
-            codebook = blend(None, sug.zero[[r]], np.zeros(len(counts)), cfg, space.ancestors)[0]
+            full = blend(few, sug.zero[[r]], ridge.counts(), cfg, space.ancestors, prior=prior)[0]
             g = own_gold[t]
             step_hits = {
                 "suggester": hits_at(full, g),
-                "without this interview's codings": hits_at(without, g),
-                "codebook only": hits_at(codebook, g),
-                "most recent": hits_at(recency_scores(hist_gold[:h] > 0), g),
+                "without this interview's codings": hits_at(without_all[t], g),
+                "codebook only": hits_at(own_codebook[t], g),
+                "most recent": hits_at(
+                    recency_scores(np.concatenate([base_gold > 0, own_gold[:t]])), g
+                ),
             }
             for method, hit in step_hits.items():
                 hits[method].append(hit)
@@ -99,9 +93,10 @@ def _evaluate(project: Any, coder: str, sug: Suggester) -> dict[str, Any]:
                     "step": t + 1,
                     "segment_id": int(segment_ids[r]),
                     "suggested": [space.labels[i] for i in top5.tolist()],
-                    "hits": {m: [bool(x) for x in h] for m, h in step_hits.items()},
+                    "hits": {m: [bool(x) for x in hit] for m, hit in step_hits.items()},
                 }
             )
+            ridge.add(F[r], g.astype(np.float64))  # its gold joins only after it was ranked
     steps_arr = np.array(step_in_interview)
     curves = {m: _curve(np.array(h), steps_arr) for m, h in hits.items()}
     return {
@@ -114,6 +109,34 @@ def _evaluate(project: Any, coder: str, sug: Suggester) -> dict[str, Any]:
         "curves": curves,
         "steps": walked,
     }
+
+
+class GrowingRidge:
+    """Ridge regression on centred targets (as ``RidgeModel``) that takes one more coded segment
+    at a time: it keeps F'F, F'Y, the feature sums and the label sums, and solves on demand."""
+
+    def __init__(self, F: np.ndarray, Y: np.ndarray, lam: float) -> None:
+        self.A = F.T @ F + lam * np.eye(F.shape[1])
+        self.B = F.T @ Y
+        self.f_sum = F.sum(axis=0)
+        self.y_sum = Y.sum(axis=0)
+        self.n = len(F)
+
+    def add(self, f: np.ndarray, y: np.ndarray) -> None:
+        self.A += np.outer(f, f)
+        self.B += np.outer(f, y)
+        self.f_sum += f
+        self.y_sum += y
+        self.n += 1
+
+    def counts(self) -> np.ndarray:
+        return self.y_sum.astype(np.float32)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        # F'(Y - 1 mean') = F'Y - (sum of f) mean'
+        mean = self.y_sum / max(self.n, 1)
+        W = np.linalg.solve(self.A, self.B - np.outer(self.f_sum, mean))
+        return (X @ W).astype(np.float32)
 
 
 def _curve(hits: np.ndarray, step: np.ndarray) -> dict[str, dict[str, float]]:
