@@ -8,14 +8,17 @@ formulas on many resampled tables at once (vectorised below, checked against sta
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qualkit.agreement.blinding import BlindRecord, blind_record
+from qualkit.agreement.consensus_scope import ConsensusScope, consensus_scope
 from qualkit.agreement.stats import (
+    CONSENSUS,
     cohen_kappa,
     pair_gwet_ac1,
     pair_krippendorff_alpha,
@@ -93,6 +96,9 @@ class AgreementReport:
     seed: int
     blinding: list[BlindRecord]
     settings: dict[str, Any] = field(default_factory=dict)
+    # When one side is the consensus layer: what it covers and who settled it.
+    consensus: ConsensusScope | None = None
+    project_root: Path | None = None  # where a project's own templates/ may override ours
 
     @property
     def used_rows(self) -> list[CodeAgreement]:
@@ -146,10 +152,34 @@ def _interval(samples: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def bootstrap_weights(n_units: int, resamples: int, seed: int) -> np.ndarray:
-    """resamples × units: how often each unit is drawn in each resample (with replacement)."""
+# Weight cells (resamples × units) drawn at once: ~32 MB of int64, however large the project.
+WEIGHT_CELLS = 4_000_000
+
+
+def bootstrap_weights(n_units: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """Blocks of the resamples × units matrix of how often each unit is drawn in each resample
+    (with replacement), in order. The generator draws row by row, so the blocks are exactly the
+    rows one whole draw would give, but memory stays bounded instead of growing with
+    units × resamples."""
     rng = np.random.default_rng(seed)
-    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=resamples)
+    p = np.full(n_units, 1.0 / n_units)
+    block = max(1, WEIGHT_CELLS // max(n_units, 1))
+    for start in range(0, resamples, block):
+        yield rng.multinomial(n_units, p, size=min(block, resamples - start))
+
+
+def bootstrap_tables(
+    onehot: np.ndarray, keep: np.ndarray, used: np.ndarray, resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resampled 2×2 tables: per kept row (resamples × kept × 4) and pooled over the used rows
+    (resamples × 4)."""
+    kept = onehot[:, keep, :]
+    pooled_cells = onehot[:, used, :].sum(axis=1)  # units × 4: each unit's pooled decisions
+    per_row, pooled = [], []
+    for weights in bootstrap_weights(onehot.shape[0], resamples, seed):
+        per_row.append(np.einsum("bu,urk->brk", weights, kept, optimize=True))
+        pooled.append(weights @ pooled_cells)
+    return np.concatenate(per_row), np.concatenate(pooled)
 
 
 def agreement_report(
@@ -178,8 +208,7 @@ def agreement_report(
     used = tables[:, :3].sum(axis=1) > 0
     keep = np.ones(n_rows, dtype=bool) if all_codes else used
 
-    weights = bootstrap_weights(n_units, resamples, seed)
-    boot = np.einsum("bu,urk->brk", weights, onehot[:, keep, :], optimize=True)
+    boot, boot_pooled = bootstrap_tables(onehot, keep, used, resamples, seed)
     boot_coefs = coefficients_of_tables(boot)  # each resamples × kept rows
 
     rows: list[CodeAgreement] = []
@@ -194,9 +223,7 @@ def agreement_report(
 
     # Pooled over every code × unit decision of the codes used.
     pooled_table = tuple(int(x) for x in tables[used].sum(axis=0)) if used.any() else (0, 0, 0, 0)
-    pooled_boot = coefficients_of_tables(
-        np.einsum("bu,urk->bk", weights, onehot[:, used, :], optimize=True)
-    )
+    pooled_boot = coefficients_of_tables(boot_pooled)
     pooled: dict[str, Estimate] = {}
     if used.any():
         point, _ = _point(pooled_table)
@@ -232,11 +259,14 @@ def agreement_report(
         paradox=paradox,
         resamples=resamples,
         seed=seed,
-        blinding=[blind_record(project, c) for c in units.coders],
+        # the consensus layer is nobody's coding session: only people have a blinding record
+        blinding=[blind_record(project, c) for c in units.coders if c != CONSENSUS],
         settings={
             "segmentation": settings.segmentation,
             "max_words": settings.max_words,
             "blind": settings.blind,
             "basis_note": BASIS_NOTES[units.basis],
         },
+        consensus=consensus_scope(project) if CONSENSUS in units.coders else None,
+        project_root=getattr(project, "root", None),
     )

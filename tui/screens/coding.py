@@ -76,6 +76,8 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         self.coder = coder
         self.blind = blind_for(project, coder)
         self.entries: list[model.TranscriptEntry] = []
+        self._entry_index: dict[str, int] = {}  # transcript -> its place in entries
+        self._window = (0, 0)  # the entries the transcript list shows (model.list_window)
         # The participant attributes transcripts can be grouped by, read with the entries so the
         # command palette does not query the participants on every keystroke.
         self.group_attributes: list[str] = []
@@ -139,7 +141,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         first = next((e.transcript for e in self.entries if not e.done), None)
         if first is None and self.entries:
             first = self.entries[0].transcript
-        self.query_one(TranscriptList).show(self.entries, first)
+        self.show_transcript_list(first)
         if first:
             self.open_transcript(first)
         else:
@@ -188,11 +190,23 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         return self.query_one(TranscriptView)
 
     def _load_entries(self) -> None:
-        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
-        self.group_attributes = model.attribute_names(self.project.participant_attributes())
+        people = self.project.participant_attributes()
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by, people)
+        self._entry_index = {e.transcript: i for i, e in enumerate(self.entries)}
+        self.group_attributes = model.attribute_names(people)
 
     def _entry(self, transcript: str) -> model.TranscriptEntry | None:
-        return next((e for e in self.entries if e.transcript == transcript), None)
+        index = self._entry_index.get(transcript)
+        return None if index is None else self.entries[index]
+
+    def show_transcript_list(self, current: str | None) -> None:
+        """Show the transcript list (a window of it when long) with `current` highlighted;
+        only the shown entries' counts are read."""
+        start, stop = model.list_window(self.entries, current)
+        shown = self.entries[start:stop]
+        self.guard(lambda: model.count_entries(self.project, self.coder, shown))
+        self._window = (start, stop)
+        self.query_one(TranscriptList).show(shown, current, start, len(self.entries) - stop)
 
     # -- codebook ----------------------------------------------------------------------------
 
@@ -242,19 +256,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
             self.query_one(CodebookTree).relabel(self.book, self.mine, self.everyone, self.blind)
 
     def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
-        book = self.book
-        if book is None:
-            return []
-        out = []
-        for code in book.codes.values():
-            if only is not None and code.id not in only:
-                continue
-            path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
-            label = f"{path} › {code.name}" if path else code.name
-            if code.key:
-                label += f"  [{code.key}]"
-            out.append((code.id, code.name, label))
-        return out
+        return [] if self.book is None else model.picker_codes(self.book, only)
 
     # -- transcripts -------------------------------------------------------------------------
 
@@ -276,7 +278,8 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         view = self.view
         view.empty_message = "This transcript has no segments."
         view.show(items, cursor)
-        self.query_one(TranscriptList).highlight_transcript(transcript)
+        if not self.query_one(TranscriptList).highlight_transcript(transcript):
+            self.show_transcript_list(transcript)  # outside the window shown: move it
 
     @on(OptionList.OptionSelected, "#transcripts")
     def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -303,7 +306,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         self.group_by = attribute
         self.attempt(lambda: self.project.remember("workbench.group_by", attribute))
         self._load_entries()
-        self.query_one(TranscriptList).show(self.entries, self.transcript)
+        self.show_transcript_list(self.transcript)
         self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
 
     def on_coding_screen_transcripts_checked(self, message: TranscriptsChecked) -> None:
@@ -314,7 +317,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         current = self.transcript
         if current is None and self.entries:
             current = self.entries[0].transcript
-        self.query_one(TranscriptList).show(self.entries, current)
+        self.show_transcript_list(current)
         if current:
             sid = self.view.current.segment_id if self.view.current else None
             self.open_transcript(current, sid)
