@@ -147,10 +147,11 @@ def count_entries(project: Project, coder: str, entries: list[TranscriptEntry]) 
 
 
 def list_window(
-    entries: list[TranscriptEntry], current: str | None, size: int = LIST_WINDOW
+    entries: list[TranscriptEntry], current: str | None, size: int | None = None
 ) -> tuple[int, int]:
     """(start, stop) of the entries a transcript list shows: all of a short list; of a long
-    one, `size` entries with `current` inside them."""
+    one, `size` (LIST_WINDOW) entries with `current` inside them."""
+    size = LIST_WINDOW if size is None else size
     if len(entries) <= size:
         return 0, len(entries)
     index = next((i for i, e in enumerate(entries) if e.transcript == current), 0)
