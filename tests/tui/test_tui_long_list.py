@@ -90,3 +90,51 @@ async def test_a_short_list_is_shown_whole_and_counted(tmp_path: Path) -> None:
         assert not any("transcripts above" in x or "transcripts below" in x for x in lines)
         assert all(e.counted for e in app.screen.entries)
     project.close()
+
+
+async def test_codebook_counts_follow_coding_without_reading_every_coding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Coding and uncoding move the rolled-up counts by the one segment changed (reading the
+    counts again costs a pass over every coding: seconds at 1,000,000 segments), and they
+    stay what the core counts."""
+    from tui_project import make_project
+
+    root = make_project(tmp_path / "study")
+    with Project.open(root) as p:
+        first = int(p.segments().segment_id.iloc[0])
+        p.code(first, "waiting", "ben")  # another coder's coding on the same segment
+        # the workbench's start-up check then finds nothing to ingest and writes nothing (a
+        # write from its connection would make the screen read every count again, rightly)
+        p.ingest_if_changed()
+    project = Project.open(root)
+    app = QualkitApp(project, "ana", suggestions=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        reads = []
+        real = model.code_counts
+        monkeypatch.setattr(model, "code_counts", lambda *a: reads.append(a) or real(*a))
+        for code in ("referral", "waiting", "access", "impact"):
+            assert screen.apply_code(code)
+            await pilot.pause()
+            assert _live(screen.mine, screen.everyone) == _core_counts(project)
+        await pilot.press("n")  # the next unit nobody coded
+        await pilot.pause()
+        assert screen.apply_code("waiting")
+        await pilot.pause()
+        assert _live(screen.mine, screen.everyone) == _core_counts(project)
+        screen.action_remove_code()  # the segment's one code of ana's: removed at once
+        await pilot.pause()
+        assert _live(screen.mine, screen.everyone) == _core_counts(project)
+        assert reads == []
+    project.close()
+
+
+def _core_counts(project: Project) -> tuple[dict, dict]:
+    return project.code_counts("ana"), project.code_counts(None)
+
+
+def _live(*counts: dict) -> tuple[dict, ...]:
+    """Counts without the codes that went back to 0 (the core lists only codes in use)."""
+    return tuple({code: n for code, n in c.items() if n} for c in counts)
