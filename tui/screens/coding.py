@@ -254,19 +254,7 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
                 tree.update_code(book.codes[code], self.mine, self.everyone, self.blind)
 
     def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
-        book = self.book
-        if book is None:
-            return []
-        out = []
-        for code in book.codes.values():
-            if only is not None and code.id not in only:
-                continue
-            path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
-            label = f"{path} › {code.name}" if path else code.name
-            if code.key:
-                label += f"  [{code.key}]"
-            out.append((code.id, code.name, label))
-        return out
+        return [] if self.book is None else model.picker_codes(self.book, only)
 
     # -- transcripts -------------------------------------------------------------------------
 
