@@ -63,10 +63,15 @@ class FileJournal:
             "created": [str(p.relative_to(root)) for p in created if not p.exists()],
         }
         path = state_dir / JOURNAL_FILE
-        _atomic_write(path, json.dumps(record).encode("utf-8"))
-        handle = open(path, "rb")  # noqa: SIM115 - held open for the lock until finish()
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        handle = open(temporary, "wb")  # noqa: SIM115 - held open for the lock until finish()
         if fcntl is not None:
+            # locked before it has its name, so nobody can see it unlocked while we work
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        handle.write(json.dumps(record).encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+        os.replace(temporary, path)
         return cls(path, token, handle)
 
     def finish(self) -> None:

@@ -51,6 +51,7 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
         self.store = store
         self.settings = settings
         self._codebook: Codebook | None = None
+        self._files_put_back = False  # an import killed before its commit was undone on open
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -92,7 +93,9 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
         settings = load_settings(root)
         project = cls(root, SQLiteStore(db, create=True), settings)
         # An import killed between writing its files and committing puts them back here.
-        file_journal.recover(root / STATE_DIR, root, project.store.get_meta(file_journal.TOKEN_KEY))
+        project._files_put_back = file_journal.recover(
+            root / STATE_DIR, root, project.store.get_meta(file_journal.TOKEN_KEY)
+        )
         return project
 
     def close(self) -> None:
@@ -105,10 +108,17 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
         self.close()
 
     def storage_warnings(self) -> list[str]:
-        """Warn when the project sits where SQLite's file locks are unreliable."""
+        """Warn when the project sits where SQLite's file locks are unreliable, and when an
+        import killed before it finished was undone on opening."""
         from qualkit.storage_place import storage_warnings
 
-        return storage_warnings(self.root)
+        warnings = storage_warnings(self.root)
+        if self._files_put_back:
+            warnings.append(
+                "an import that was stopped before it finished was undone: codebook.yaml, "
+                "participants.csv and transcripts/ are as before it; run it again"
+            )
+        return warnings
 
     # -- ingest and reading ------------------------------------------------------------------
 

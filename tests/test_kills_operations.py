@@ -99,7 +99,9 @@ def killed_runs(
         os.kill(child.pid, signal.SIGKILL)
         child.join(timeout=30)
         # what the next user finds: opening the project finishes any recovery (file_journal)
-        Project.open(root).close()
+        with Project.open(root) as reopened:
+            if any("was undone" in w for w in reopened.storage_warnings()):
+                seen.append("files put back")
         now, now_files = state(root), files(root)
         if now == before:
             assert now_files == before_files, "the database is as before, the files are not"
@@ -186,6 +188,8 @@ def test_kills_during_import_qdpx_leave_before_or_after(tmp_path: Path, qdpx_fil
     after, seen = killed_runs(root, lambda p: p.import_qdpx(qdpx_file), 10, seed=133)
     assert after["transcripts"] == 10  # the tiny project's two and eight more
     assert seen
+    # at least one kill landed after the files were written, and opening put them back
+    assert "files put back" in seen, seen
 
 
 def _embed_child(root: str, ready) -> None:

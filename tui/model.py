@@ -149,10 +149,11 @@ def count_entries(project: Project, coder: str, entries: list[TranscriptEntry]) 
 
 
 def list_window(
-    entries: list[TranscriptEntry], current: str | None, size: int = LIST_WINDOW
+    entries: list[TranscriptEntry], current: str | None, size: int | None = None
 ) -> tuple[int, int]:
     """(start, stop) of the entries a transcript list shows: all of a short list; of a long
-    one, `size` entries with `current` inside them."""
+    one, `size` (LIST_WINDOW) entries with `current` inside them."""
+    size = LIST_WINDOW if size is None else size
     if len(entries) <= size:
         return 0, len(entries)
     index = next((i for i, e in enumerate(entries) if e.transcript == current), 0)
@@ -211,6 +212,35 @@ def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Cou
     mine = Counter(project.code_counts(coder))
     everyone = Counter(project.code_counts(project.visible_layer(coder, blind)))
     return mine, everyone
+
+
+def _rolled_up(book: Any, codes: list[str]) -> set[str]:
+    """The codes and every theme above them: what a segment counts towards."""
+    out: set[str] = set()
+    for code in codes:
+        out.add(code)
+        if book is not None and code in book:
+            out.update(book.ancestors(code))
+    return out
+
+
+def count_change(
+    book: Any, before: list[Chip], after: list[Chip], coder: str
+) -> tuple[Counter, Counter]:
+    """How one segment's change of codings moves the rolled-up counts of `code_counts` (this
+    coder's, and everyone visible's): exact, since each count is of distinct segments, and
+    cheap, where reading the counts again reads every coding of the project."""
+    changes = []
+    for mine_only in (True, False):
+        was = _rolled_up(book, [c.code for c in before if c.coder == coder or not mine_only])
+        now = _rolled_up(book, [c.code for c in after if c.coder == coder or not mine_only])
+        delta: Counter = Counter()
+        for code in now - was:
+            delta[code] += 1
+        for code in was - now:
+            delta[code] -= 1
+        changes.append(delta)
+    return changes[0], changes[1]
 
 
 def picker_codes(book: Any, only: list[str] | None = None) -> list[tuple[str, str, str]]:

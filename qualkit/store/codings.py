@@ -157,7 +157,9 @@ class CodingTables(EventLog):
         )
         args: list[Any] = []
         if coder is not None:
-            sql += "AND c.coder = ? "
+            # With a transcript, the unary + keeps SQLite from walking the coder's index (every
+            # coding of theirs: 0.4 s at 1,000,000 segments) instead of the transcript's.
+            sql += "AND +c.coder = ? " if transcript is not None else "AND c.coder = ? "
             args.append(coder)
         if transcript is not None:
             sql += "AND s.transcript_id = ? "

@@ -18,6 +18,7 @@ from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
 from qualkit.tui.screens.coding_keys import CodingActions
 from qualkit.tui.screens.coding_layout import AdaptiveLayout, empty_project_message
+from qualkit.tui.screens.coding_list import TranscriptListing
 from qualkit.tui.screens.db_watch import start_window
 from qualkit.tui.widgets.dialogs import MessageScreen
 from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
@@ -41,7 +42,7 @@ from qualkit.project import Project
 T = TypeVar("T")
 
 
-class CodingScreen(AdaptiveLayout, CodingActions, Screen):
+class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
     """Transcripts | transcript | codebook, suggestions, status."""
 
     BINDINGS = [
@@ -77,7 +78,6 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         self.blind = blind_for(project, coder)
         self.entries: list[model.TranscriptEntry] = []
         self._entry_index: dict[str, int] = {}  # transcript -> its place in entries
-        self._window = (0, 0)  # the entries the transcript list shows (model.list_window)
         # The participant attributes transcripts can be grouped by, read with the entries so the
         # command palette does not query the participants on every keystroke.
         self.group_attributes: list[str] = []
@@ -189,25 +189,6 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
 
-    def _load_entries(self) -> None:
-        people = self.project.participant_attributes()
-        self.entries = model.transcript_entries(self.project, self.coder, self.group_by, people)
-        self._entry_index = {e.transcript: i for i, e in enumerate(self.entries)}
-        self.group_attributes = model.attribute_names(people)
-
-    def _entry(self, transcript: str) -> model.TranscriptEntry | None:
-        index = self._entry_index.get(transcript)
-        return None if index is None else self.entries[index]
-
-    def show_transcript_list(self, current: str | None) -> None:
-        """Show the transcript list (a window of it when long) with `current` highlighted;
-        only the shown entries' counts are read."""
-        start, stop = model.list_window(self.entries, current)
-        shown = self.entries[start:stop]
-        self.guard(lambda: model.count_entries(self.project, self.coder, shown))
-        self._window = (start, stop)
-        self.query_one(TranscriptList).show(shown, current, start, len(self.entries) - stop)
-
     # -- codebook ----------------------------------------------------------------------------
 
     def _load_codebook(self) -> None:
@@ -255,6 +236,23 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         if self.book is not None:
             self.query_one(CodebookTree).relabel(self.book, self.mine, self.everyone, self.blind)
 
+    def adjust_counts(self, before: list[model.Chip], item: model.SegmentItem) -> None:
+        """After one segment's codings changed (before -> item.chips): move the counts by
+        that segment alone. Reading them again costs a pass over every coding (seconds at
+        1,000,000 segments); a failed re-read of the chips falls back to it."""
+        book = self.book
+        if book is None or item.chips is before:
+            self.refresh_counts()
+            return
+        mine, everyone = model.count_change(book, before, item.chips, self.coder)
+        tree = self.query_one(CodebookTree)
+        for counts, delta in ((self.mine, mine), (self.everyone, everyone)):
+            for code, step in delta.items():
+                counts[code] = counts.get(code, 0) + step
+        for code in set(mine) | set(everyone):
+            if code in book:
+                tree.update_code(book.codes[code], self.mine, self.everyone, self.blind)
+
     def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
         return [] if self.book is None else model.picker_codes(self.book, only)
 
@@ -300,14 +298,6 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
             self.post_message(self.WorkFailed("transcripts", problem_text(exc)))
             return
         self.post_message(self.TranscriptsChecked(summary))
-
-    def group_transcripts_by(self, attribute: str) -> None:
-        """Group the transcript list by another participant attribute (remembered)."""
-        self.group_by = attribute
-        self.attempt(lambda: self.project.remember("workbench.group_by", attribute))
-        self._load_entries()
-        self.show_transcript_list(self.transcript)
-        self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
 
     def on_coding_screen_transcripts_checked(self, message: TranscriptsChecked) -> None:
         if message.summary is None:

@@ -77,6 +77,7 @@ class CodingActions:
             return False
         index = view.cursor
         had = item.handled_by(self.coder)
+        before = item.chips
         if code_id in item.codes_by(self.coder):
             self.notify(f"Already coded {self._code_label(code_id)}.", timeout=2)
             return False
@@ -98,8 +99,8 @@ class CodingActions:
             )
         if item.segment_id == self._suggested_for:
             self._applied_here.add(code_id)
-        self.refresh_counts()
         self._after_coding_change(index, had)
+        self.adjust_counts(before, item)
         return True
 
     def workbench_characters(self) -> frozenset[str]:
@@ -201,10 +202,11 @@ class CodingActions:
             if item is None:
                 return
             index = view.cursor
+            before = item.chips
             if not self.attempt(lambda: self.project.uncode(item.segment_id, code_id, self.coder)):
                 return
-            self.refresh_counts()
             self._after_coding_change(index, True)
+            self.adjust_counts(before, item)
 
         self._choose_own_code("Remove which code from this segment?", remove, "removes it")
 

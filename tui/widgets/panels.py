@@ -137,6 +137,9 @@ class CodebookTree(Tree[str]):
         return text
 
     def update_code(self, code: Any, mine: dict, everyone: dict, blind: bool) -> None:
+        if self._shown:
+            # these counts are the ones to show again on a resize (or when a tab shows it)
+            self._shown = (self._shown[0], mine, everyone, blind)
         node = self.nodes.get(code.id)
         if node is not None:
             depth = len(self._shown[0].ancestors(code.id)) if self._shown else 0
