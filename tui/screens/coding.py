@@ -34,6 +34,7 @@ from textual.widgets import Footer, Header, OptionList, Static, Tree
 from textual.worker import get_current_worker
 
 from qualkit.agreement.blinding import blind_for
+from qualkit.assist.embed_service import BackgroundProgress, EmbeddingService
 from qualkit.assist.feedback import record_feedback, rejected_on_leaving
 from qualkit.errors import QualkitError
 from qualkit.project import Project
@@ -63,6 +64,16 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
     class SuggestionsProgressed(Progressed):
         """Segments embedded so far while suggestions are computed."""
 
+    class EmbeddingProgressed(Message):
+        """Where the background embedding is; a newer one replaces one still queued."""
+
+        def __init__(self, progress: BackgroundProgress) -> None:
+            super().__init__()
+            self.progress = progress
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, type(self))
+
     class WorkFailed(Message):
         def __init__(self, what: str, message: str, dialog: bool = False) -> None:
             super().__init__()
@@ -90,7 +101,13 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         self._applied_here: set[str] = set()
         # The participant attribute the transcript list is grouped by (remembered per project).
         self.group_by: str | None = project.remembered("workbench.group_by")
-        self.engine = SuggestionEngine(project.root, coder) if suggestions else None
+        # The model loads, and the project embeds, in one background thread from the start.
+        self.embedding: EmbeddingService | None = None
+        self.engine: SuggestionEngine | None = None
+        if suggestions:
+            self._start_embedding()
+        self._embed_note = ""
+        self._embedding_paused = False
         self._cancel = threading.Event()
         self._codebook_problem: str | None = None
         self._status_line = ""
@@ -122,6 +139,33 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         if self.blind:
             return "Codebook  (segments you coded)"
         return "Codebook  (segments: yours/all)"
+
+    def _start_embedding(self) -> None:
+        self.embedding = EmbeddingService(
+            self.project.root, on_progress=lambda p: self.post_message(self.EmbeddingProgressed(p))
+        ).start()
+        self.engine = SuggestionEngine(self.project.root, self.coder, self.embedding)
+
+    def _embed_in_background(self) -> None:
+        """Embed every transcript in the background, the one on screen first."""
+        if self.embedding is None or self._embedding_paused:
+            return
+        first = [self.transcript] if self.transcript else []
+        self.embedding.background(first + [e.transcript for e in self.entries])
+
+    def on_coding_screen_embedding_progressed(self, message: EmbeddingProgressed) -> None:
+        progress = message.progress
+        if self._embedding_paused:
+            return
+        if progress.finished:
+            note = ""
+        elif self.narrow:
+            note = f"embedding {progress.transcripts_done}/{progress.transcripts_total}"
+        else:
+            note = progress.describe()
+        if note != self._embed_note:
+            self._embed_note = note
+            self._update_status()
 
     def on_mount(self) -> None:
         self.title = f"qualkit · {self.project.root.name}"
@@ -277,6 +321,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         view.empty_message = "This transcript has no segments."
         view.show(items, cursor)
         self.query_one(TranscriptList).highlight_transcript(transcript)
+        self._embed_in_background()
 
     @on(OptionList.OptionSelected, "#transcripts")
     def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -375,7 +420,9 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
             return
         self._cancel.clear()
         if not self.suggestions:
-            self._show_suggestions("computing suggestions … (Esc cancels)")
+            loading = self.embedding is not None and not self.embedding.ready
+            what = "loading the embedding model" if loading else "computing suggestions"
+            self._show_suggestions(f"{what} … (Esc cancels)")
         self._suggest(item.segment_id)
 
     @work(thread=True, exclusive=True, group="suggest")
@@ -439,9 +486,14 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
 
     def action_refresh_suggestions(self) -> None:
         self._suggestions_paused = False
-        if self.engine is None:
-            self.engine = SuggestionEngine(self.project.root, self.coder)
+        self._embedding_paused = False
+        if self.engine is None or self.embedding is None or not self.embedding.running:
+            if self.engine is not None:
+                self.engine.close()
+            self._start_embedding()
+        assert self.engine is not None
         self.engine.mark_stale()
+        self._embed_in_background()
         self._request_suggestions()
 
     def action_cancel_work(self) -> None:
@@ -450,11 +502,19 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         if self.narrow and self.tab != "view":
             self.toggle_tab("view")
             return
-        if any(w.group == "suggest" and w.is_running for w in self.workers):
+        busy = any(w.group == "suggest" and w.is_running for w in self.workers)
+        embedding = bool(self._embed_note) and not self._embedding_paused
+        if busy:
             self._cancel.set()
             self.workers.cancel_group(self, "suggest")
             self._suggestions_paused = True
             self._show_suggestions("suggestions paused (F5 resumes)")
+        if (busy or embedding) and self.embedding is not None:
+            # the batch in hand finishes and is cached; nothing else runs until F5
+            self._embedding_paused = True
+            self.embedding.background([])
+            self._embed_note = "embedding paused (F5 resumes)"
+            self._update_status()
 
     # -- codebook tree -----------------------------------------------------------------------
 
@@ -487,5 +547,9 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
 
     def on_unmount(self) -> None:
         self._cancel.set()
+        if self.embedding is not None:
+            # Quitting waits for one small batch at most; a model still loading is left to the
+            # daemon thread, which holds nothing that could be half-written.
+            self.embedding.stop(timeout=1.0)
         if self.engine is not None:
             self.engine.close()
