@@ -94,6 +94,19 @@ class QualkitApp(App):
         self.push_screen("help")
 
 
+def _leave_embedding_threads(return_code: int) -> None:
+    """Stop the background embedding; if a thread is still inside the model (loading it or
+    one batch), end the process now rather than let native teardown abort it at exit."""
+    import os
+
+    from qualkit.assist.embed_service import stop_all
+
+    if not stop_all(timeout=1.0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(return_code)
+
+
 def run_app(project_path: Path, coder: str | None, remember: bool = False) -> None:
     """Open the workbench; a problem opening the project is one line and exit status 1.
 
@@ -115,5 +128,6 @@ def run_app(project_path: Path, coder: str | None, remember: bool = False) -> No
         app.run()
     finally:
         project.close()
+    _leave_embedding_threads(app.return_code or 0)
     if app.return_code:
         raise SystemExit(app.return_code)

@@ -34,8 +34,8 @@ def check_transcripts(root: Path) -> str | None:
 
 # Segments embedded with the one on screen before its first suggestion: the coder reads on,
 # so mostly the ones after it; the background embedding does the rest of the transcript.
-WINDOW_BEFORE = 3
-WINDOW_AFTER = 12
+WINDOW_BEFORE = 1
+WINDOW_AFTER = 6
 
 
 def segment_window(segments: Any, segment_id: int) -> list[int]:

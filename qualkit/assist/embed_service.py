@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +38,27 @@ from qualkit.errors import QualkitError
 BACKGROUND_BATCH = 16
 # How often a waiting caller looks at its cancel flag (seconds).
 POLL_S = 0.05
+
+
+# Every service started in this process, so the program can stop them all before it exits.
+_STARTED: weakref.WeakSet[EmbeddingService] = weakref.WeakSet()
+
+
+def stop_all(timeout: float = 2.0) -> bool:
+    """Stop every embedding service; True when all their threads ended within ``timeout``.
+
+    A thread still running at interpreter exit may be inside the model's native code, whose
+    teardown aborts the process: the caller then ends the process with ``os._exit``, which is
+    as safe for the cache as a kill (each batch is its own transaction).
+    """
+    services = list(_STARTED)
+    for service in services:
+        service.stop(timeout=0)
+    deadline = time.monotonic() + timeout
+    for service in services:
+        if service._thread is not None:
+            service._thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(service.running for service in services)
 
 
 @dataclass
@@ -114,6 +137,7 @@ class EmbeddingService:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="qualkit-embedder", daemon=True)
             self._thread.start()
+            _STARTED.add(self)
         return self
 
     def stop(self, timeout: float = 1.0) -> None:
@@ -121,7 +145,11 @@ class EmbeddingService:
         self._stop.set()
         with self._lock:
             self._lock.notify_all()
-        if self._thread is not None and self._thread is not threading.current_thread():
+        if (
+            timeout > 0
+            and self._thread is not None
+            and self._thread is not threading.current_thread()
+        ):
             self._thread.join(timeout)
 
     @property
