@@ -191,7 +191,7 @@ class EmbeddingService:
         while not self._ready.wait(POLL_S):
             if is_cancelled(cancel) or self._stop.is_set():
                 raise Cancelled("embedding cancelled")
-            if not self.running and not self._ready.is_set():
+            if self._thread is not None and not self.running and not self._ready.is_set():
                 raise QualkitError("the embedding service is not running")
         if self.error is not None:
             raise self.error

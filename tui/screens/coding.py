@@ -143,7 +143,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
     def _start_embedding(self) -> None:
         self.embedding = EmbeddingService(
             self.project.root, on_progress=lambda p: self.post_message(self.EmbeddingProgressed(p))
-        ).start()
+        )
         self.engine = SuggestionEngine(self.project.root, self.coder, self.embedding)
 
     def _embed_in_background(self) -> None:
@@ -192,6 +192,9 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
         self.call_after_refresh(self._check_transcripts)
+        if self.embedding is not None:
+            # after the first frame: importing the model holds the interpreter for seconds
+            self.call_after_refresh(self.embedding.start)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -491,6 +494,8 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
             if self.engine is not None:
                 self.engine.close()
             self._start_embedding()
+            assert self.embedding is not None
+            self.embedding.start()
         assert self.engine is not None
         self.engine.mark_stale()
         self._embed_in_background()
