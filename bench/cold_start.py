@@ -102,7 +102,8 @@ def child(code: str, *args: str) -> str:
     )
     if done.returncode != 0:
         raise SystemExit(f"child failed ({done.returncode}): {done.stderr.strip()[-800:]}")
-    return done.stdout.strip().splitlines()[-1]
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def fresh_demo(workdir: Path) -> Path:
@@ -118,7 +119,7 @@ def fresh_demo(workdir: Path) -> Path:
         else:
             shutil.copy2(source, root / name)
     subprocess.run(
-        [sys.executable, "-m", "qualkit", "ingest"],
+        [sys.executable, "-m", "qualkit.cli", "ingest"],
         cwd=root,
         check=True,
         capture_output=True,

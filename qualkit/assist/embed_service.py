@@ -126,7 +126,8 @@ class EmbeddingService:
         self._done_transcripts: set[str] = set()
         self._holds = 0  # callers building something from urgent requests: background waits
         self._stop = threading.Event()
-        self._ready = threading.Event()
+        self._known = threading.Event()  # the embedder exists: its model id and size are known
+        self._ready = threading.Event()  # its model is loaded
         self.error: BaseException | None = None
         self.embedder: Embedder | None = None
         self.embedded = 0
@@ -187,11 +188,12 @@ class EmbeddingService:
                 self._lock.notify_all()
 
     def wait_ready(self, cancel: Cancel = None) -> Embedder:
-        """The loaded embedder; waits (watching ``cancel``) while the model loads."""
-        while not self._ready.wait(POLL_S):
+        """The embedder, as soon as its model id is known (its model may still be loading:
+        what the cache holds needs no model); waits, watching ``cancel``."""
+        while not self._known.wait(POLL_S):
             if is_cancelled(cancel) or self._stop.is_set():
                 raise Cancelled("embedding cancelled")
-            if self._thread is not None and not self.running and not self._ready.is_set():
+            if self._thread is not None and not self.running and not self._known.is_set():
                 raise QualkitError("the embedding service is not running")
         if self.error is not None:
             raise self.error
@@ -234,6 +236,7 @@ class EmbeddingService:
             if self.error is None:
                 self.error = QualkitError(f"background embedding stopped: {exc}")
         finally:
+            self._known.set()
             self._ready.set()
             with self._lock:
                 for request in self._urgent:
@@ -244,13 +247,15 @@ class EmbeddingService:
     def _load(self, project: Any) -> None:
         try:
             embedder = self._make_embedder(project)
-            # a model that loads lazily loads here, off the UI thread, before anyone waits on it
-            getattr(embedder, "model", None)
             self.embedder = embedder
+            self._known.set()
+            # a model that loads lazily loads here, off the UI thread, before anything needs it
+            getattr(embedder, "model", None)
         except QualkitError as exc:
             self.error = exc
         except Exception as exc:
             self.error = QualkitError(f"cannot load the embedding model: {exc}")
+        self._known.set()
         self._ready.set()
 
     def _urgent_waiting(self) -> bool:
