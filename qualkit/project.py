@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit import file_journal
 from qualkit.agreement.blinding import blind_for
 from qualkit.errors import CodebookError, ProjectError
 from qualkit.ingest.plan import IngestReport, Progress, plan_ingest
@@ -89,7 +90,10 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
                     "run 'qualkit init'"
                 )
         settings = load_settings(root)
-        return cls(root, SQLiteStore(db, create=True), settings)
+        project = cls(root, SQLiteStore(db, create=True), settings)
+        # An import killed between writing its files and committing puts them back here.
+        file_journal.recover(root / STATE_DIR, root, project.store.get_meta(file_journal.TOKEN_KEY))
+        return project
 
     def close(self) -> None:
         self.store.close()
@@ -116,8 +120,20 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
         report.codings_merged = len(self.store.write_ingest(plan))
         return report
 
+    def ingest_if_changed(self) -> IngestReport | None:
+        """Ingest only when a file an ingest reads changed since the last check (by name, size
+        and modified time; `ingest()` always reads every file). None when nothing changed."""
+        from qualkit.ingest.signature import SIGNATURE_KEY, folder_signature
+
+        signature = folder_signature(self.root)  # before ingesting: a later edit is seen next
+        if signature == self.store.get_meta(SIGNATURE_KEY):
+            return None
+        report = self.ingest()
+        self.store.set_meta(SIGNATURE_KEY, signature)
+        return report
+
     def transcript_ids(self) -> list[str]:
-        return [r.id for r in self.store.transcript_rows()]
+        return self.store.transcript_ids()
 
     def transcript_text(self, transcript_id: str) -> str:
         return self.store.transcript_text(transcript_id)

@@ -51,7 +51,7 @@ class WorkbenchCommands(Provider):
         for entry in screen.entries:
             yield (
                 f"Open transcript: {entry.transcript}",
-                f"{entry.percent:.0f}%",
+                f"{entry.percent:.0f}%" if entry.counted else "",
                 partial(screen.open_transcript, entry.transcript),
             )
 

@@ -53,6 +53,8 @@ class TranscriptEntry:
     segments: int
     coded_or_reviewed: int  # units this coder coded or marked reviewed
     done: bool
+    # False until the counts are read: a long list reads them only for the part it shows
+    counted: bool = True
 
     @property
     def percent(self) -> float:
@@ -91,32 +93,69 @@ def attribute_names(people: dict[str, dict[str, Any]]) -> list[str]:
     return names
 
 
+# A transcript list longer than this shows a window of it around the open transcript, and the
+# counts are read only for that window: opening a project of 46,500 transcripts (1,000,000
+# segments) must not read every segment.
+LIST_WINDOW = 200
+
+
 def transcript_entries(
-    project: Project, coder: str, attribute: str | None = None
+    project: Project,
+    coder: str,
+    attribute: str | None = None,
+    people: dict[str, dict[str, Any]] | None = None,
 ) -> list[TranscriptEntry]:
-    """Transcripts with this coder's progress, grouped by a participant attribute (by default
-    `group`, `role` or `service`, whichever the participants have)."""
-    people = project.participant_attributes()
+    """Transcripts with this coder's done marks, grouped by a participant attribute (by default
+    `group`, `role` or `service`, whichever the participants have). Their counts are read by
+    `count_entries`, for all of a short list and for the shown window of a long one."""
+    if people is None:
+        people = project.participant_attributes()
     if attribute is None or attribute not in attribute_names(people):
         attribute = group_attribute(people)
-    progress = {row.transcript: row for row in project.progress(coder).itertuples(index=False)}
+    done = project.done_transcripts(coder)
     speakers = project.transcript_participants()
     entries = []
     for tid in project.transcript_ids():
         pids = [p for p in speakers.get(tid, []) if p in people]
         values = sorted({str(people[p].get(attribute) or "") for p in pids if attribute} - {""})
-        prog = progress.get(tid)
         entries.append(
             TranscriptEntry(
                 transcript=tid,
                 group=" / ".join(values) if values else UNGROUPED,
-                segments=int(prog.segments) if prog is not None else 0,
-                coded_or_reviewed=int(prog.coded_or_reviewed) if prog is not None else 0,
-                done=bool(prog.done) if prog is not None else False,
+                segments=0,
+                coded_or_reviewed=0,
+                done=tid in done,
+                counted=False,
             )
         )
     entries.sort(key=lambda e: (e.group == UNGROUPED, e.group.casefold(), e.transcript))
+    if len(entries) <= LIST_WINDOW:
+        count_entries(project, coder, entries)
     return entries
+
+
+def count_entries(project: Project, coder: str, entries: list[TranscriptEntry]) -> None:
+    """Read this coder's counts for the entries not counted yet (one query per batch)."""
+    todo = {e.transcript: e for e in entries if not e.counted}
+    if not todo:
+        return
+    for row in project.progress(coder, transcripts=list(todo)).itertuples(index=False):
+        entry = todo[row.transcript]
+        entry.segments = int(row.segments)
+        entry.coded_or_reviewed = int(row.coded_or_reviewed)
+        entry.counted = True
+
+
+def list_window(
+    entries: list[TranscriptEntry], current: str | None, size: int = LIST_WINDOW
+) -> tuple[int, int]:
+    """(start, stop) of the entries a transcript list shows: all of a short list; of a long
+    one, `size` entries with `current` inside them."""
+    if len(entries) <= size:
+        return 0, len(entries)
+    index = next((i for i, e in enumerate(entries) if e.transcript == current), 0)
+    start = max(0, min(index - size // 2, len(entries) - size))
+    return start, start + size
 
 
 def load_segments(project: Project, transcript: str, coder: str, blind: bool) -> list[SegmentItem]:

@@ -26,7 +26,11 @@ def check_transcripts(root: Path) -> str | None:
     from qualkit.project import Project
 
     with Project.open(root) as project:
-        report = project.ingest()
+        # At 1,000,000 segments reading and hashing every file takes seconds of this process's
+        # time while the coder moves: skip it when no file changed since the last check.
+        report = project.ingest_if_changed()
+    if report is None:
+        return None
     changed = getattr(report, "added", None) or getattr(report, "updated", None)
     summary = report.summary() if hasattr(report, "summary") else None
     return summary if changed else None

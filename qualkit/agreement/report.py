@@ -8,7 +8,7 @@ formulas on many resampled tables at once (vectorised below, checked against sta
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,10 +146,34 @@ def _interval(samples: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def bootstrap_weights(n_units: int, resamples: int, seed: int) -> np.ndarray:
-    """resamples × units: how often each unit is drawn in each resample (with replacement)."""
+# Weight cells (resamples × units) drawn at once: ~32 MB of int64, however large the project.
+WEIGHT_CELLS = 4_000_000
+
+
+def bootstrap_weights(n_units: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """Blocks of the resamples × units matrix of how often each unit is drawn in each resample
+    (with replacement), in order. The generator draws row by row, so the blocks are exactly the
+    rows one whole draw would give, but memory stays bounded instead of growing with
+    units × resamples."""
     rng = np.random.default_rng(seed)
-    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=resamples)
+    p = np.full(n_units, 1.0 / n_units)
+    block = max(1, WEIGHT_CELLS // max(n_units, 1))
+    for start in range(0, resamples, block):
+        yield rng.multinomial(n_units, p, size=min(block, resamples - start))
+
+
+def bootstrap_tables(
+    onehot: np.ndarray, keep: np.ndarray, used: np.ndarray, resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resampled 2×2 tables: per kept row (resamples × kept × 4) and pooled over the used rows
+    (resamples × 4)."""
+    kept = onehot[:, keep, :]
+    pooled_cells = onehot[:, used, :].sum(axis=1)  # units × 4: each unit's pooled decisions
+    per_row, pooled = [], []
+    for weights in bootstrap_weights(onehot.shape[0], resamples, seed):
+        per_row.append(np.einsum("bu,urk->brk", weights, kept, optimize=True))
+        pooled.append(weights @ pooled_cells)
+    return np.concatenate(per_row), np.concatenate(pooled)
 
 
 def agreement_report(
@@ -178,8 +202,7 @@ def agreement_report(
     used = tables[:, :3].sum(axis=1) > 0
     keep = np.ones(n_rows, dtype=bool) if all_codes else used
 
-    weights = bootstrap_weights(n_units, resamples, seed)
-    boot = np.einsum("bu,urk->brk", weights, onehot[:, keep, :], optimize=True)
+    boot, boot_pooled = bootstrap_tables(onehot, keep, used, resamples, seed)
     boot_coefs = coefficients_of_tables(boot)  # each resamples × kept rows
 
     rows: list[CodeAgreement] = []
@@ -194,9 +217,7 @@ def agreement_report(
 
     # Pooled over every code × unit decision of the codes used.
     pooled_table = tuple(int(x) for x in tables[used].sum(axis=0)) if used.any() else (0, 0, 0, 0)
-    pooled_boot = coefficients_of_tables(
-        np.einsum("bu,urk->bk", weights, onehot[:, used, :], optimize=True)
-    )
+    pooled_boot = coefficients_of_tables(boot_pooled)
     pooled: dict[str, Estimate] = {}
     if used.any():
         point, _ = _point(pooled_table)

@@ -284,10 +284,16 @@ class Suggester:
             self.model = None
         # exemplar index for reasons: columns sorted by label
         self.ex_emb = self.table.emb[self.train_rows] if len(self.train_rows) else None
+        # each label's exemplar columns, found once here rather than per reason shown
+        self._label_cols = [np.flatnonzero(self.Y[:, li] > 0) for li in range(L)]
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """Blended scores (len(rows), n_labels) for table rows."""
-        rows = np.asarray(rows, dtype=np.int64)
+        return self._scores_and_prior(np.asarray(rows, dtype=np.int64))[0]
+
+    def _scores_and_prior(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The blended scores and the neighbour prior they used: suggest() shows the same prior
+        as a reason, and it scans every exemplar, so it is computed once per call."""
         few = None
         if self.model is not None:
             few = self.model.predict(self.features[rows])
@@ -297,7 +303,8 @@ class Suggester:
             if inside.any():
                 few[inside] = self.model.predict_loo(self.features[rows[inside]], pos[inside])
         prior = self.neighbour_prior(rows)
-        return blend(few, self.zero[rows], self.counts, self.cfg, self.space.ancestors, prior)
+        blended = blend(few, self.zero[rows], self.counts, self.cfg, self.space.ancestors, prior)
+        return blended, prior
 
     def neighbour_prior(self, rows: np.ndarray) -> np.ndarray | None:
         """Labels of the coded segments next to each row in its transcript (context.py)."""
@@ -341,7 +348,7 @@ class Suggester:
         k = max(1, min(int(top_k), len(self.space.labels)))
         for start in range(0, len(rows_all), chunk):
             rows = rows_all[start : start + chunk]
-            s = self.scores(rows)
+            s, prior = self._scores_and_prior(rows)
             top = (
                 np.argpartition(-s, k - 1, axis=1)[:, :k]
                 if s.shape[1] > k
@@ -353,7 +360,8 @@ class Suggester:
             sims = None
             if reasons and self.ex_emb is not None:
                 sims = self.table.emb[rows] @ self.ex_emb.T
-            prior = self.neighbour_prior(rows) if reasons else None
+            if not reasons:
+                prior = None
             for i, r in enumerate(rows.tolist()):
                 row_s: list[Suggestion] = []
                 if not has_evidence(self._texts[r]):
@@ -379,7 +387,7 @@ class Suggester:
             "weight_exemplars": round(n / (n + self.cfg.kappa), 3),
         }
         if sims is not None and n:
-            cols = np.where(self.Y[:, li] > 0)[0]
+            cols = self._label_cols[li]
             own = self.train_pos.get(row)
             if own is not None:
                 cols = cols[cols != own]

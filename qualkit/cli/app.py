@@ -40,7 +40,8 @@ codebook_app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure how good qualkit's helpers are on your own coding.", **_GROUP)
 topics_app = typer.Typer(
-    help="Topic clusters over the segments (BERTopic, offline).", rich_markup_mode=None
+    help="Topic clusters over the segments (BERTopic-style: PCA, HDBSCAN, c-TF-IDF; offline).",
+    rich_markup_mode=None,
 )
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit import file_journal
 from qualkit.exchange.import_codes import import_codes
 from qualkit.exchange.import_people import (
     attribute_sets,
@@ -123,6 +124,9 @@ def import_qdpx(project: Project, path: Path) -> ImportReport:
     report = ImportReport(Path(path).name, refi.origin, skipped=list(refi.skipped))
     store = project.store
     memory = remembered_guids(project)
+    # Bring the folder up to date first, so the import's own ingest adds only its files and
+    # needs no backup inside its transaction.
+    project.ingest()
 
     existing_texts = {r.id: store.transcript_text(r.id) for r in store.transcript_rows()}
     taken = {tid.casefold() for tid in existing_texts}
@@ -137,26 +141,86 @@ def import_qdpx(project: Project, path: Path) -> ImportReport:
     codebook_before = project.codebook_path.read_bytes()
     participants_path = project.root / "transcripts" / "participants.csv"
     participants_before = participants_path.read_bytes() if participants_path.exists() else None
+    targets = [
+        project.root / "transcripts" / f"{plan.transcript_id}.txt"
+        for plan in plans
+        if not plan.reuse
+    ]
+    # Files first, then one database transaction for everything else; the journal puts the
+    # files back if the process dies before that commit (qualkit/file_journal.py).
+    journal = file_journal.FileJournal.begin(
+        project.root / ".qualkit", project.root, [project.codebook_path, participants_path], targets
+    )
     written: list[Path] = []
     try:
-        codes = import_codes(book, refi.codes, refi.origin, memory["code"])
-        book.save()
-        rows = participant_rows(refi, plans)
-        report.participants_added = merge_participants(project, participants_path, rows)
-        for plan in plans:
-            if plan.reuse:
-                report.transcripts_reused.append(plan.transcript_id)
-                continue
-            target = project.root / "transcripts" / f"{plan.transcript_id}.txt"
-            body = front_matter(plan, refi.origin, report.file) + plan.text
-            target.write_bytes(body.encode("utf-8"))
-            written.append(target)
-            report.transcripts_added.append(plan.transcript_id)
-            if plan.kind == "document":
-                report.documents.append(plan.transcript_id)
-        if written:
-            project.ingest()
+        with store.transaction():
+            codes = import_codes(book, refi.codes, refi.origin, memory["code"])
+            book.save()
+            rows = participant_rows(refi, plans)
+            report.participants_added = merge_participants(project, participants_path, rows)
+            for plan in plans:
+                if plan.reuse:
+                    report.transcripts_reused.append(plan.transcript_id)
+                    continue
+                target = project.root / "transcripts" / f"{plan.transcript_id}.txt"
+                body = front_matter(plan, refi.origin, report.file) + plan.text
+                target.write_bytes(body.encode("utf-8"))
+                written.append(target)
+                report.transcripts_added.append(plan.transcript_id)
+                if plan.kind == "document":
+                    report.documents.append(plan.transcript_id)
+            if written:
+                project.ingest()
+            report.codes_added, report.codes_reused = len(codes.added), codes.reused
+
+            memos = _Memos()
+            planned: dict[str, dict[tuple[int, str], dict[str, Any]]] = {}
+            for plan in plans:
+                _plan_codings(plan, refi, codes.ids, users, notes, memos, planned, report, store)
+            for coder, by_key in planned.items():
+                present = {
+                    (int(r.segment_id), r.code)
+                    for r in store.codings_rows(coder=coder)
+                    if r.transcript in {p.transcript_id for p in plans}
+                }
+                rows_to_add = [row for key, row in by_key.items() if key not in present]
+                report.codings_present += len(by_key) - len(rows_to_add)
+                if rows_to_add:
+                    store.add_codings(rows_to_add, coder, action="import")
+                    report.codings_added += len(rows_to_add)
+            report.coders = sorted(planned)
+
+            _plan_memos(refi, plans, codes.ids, users, notes, memos)
+            for (kind, target, coder), texts in memos.items.items():
+                before = project.memo(kind, target, coder) or ""
+                fresh = [t for t in texts if t not in before]
+                if fresh:
+                    project.set_memo(kind, target, coder, "\n\n".join([before, *fresh]).strip())
+                    report.memos += 1
+
+            for guid, code_id in codes.ids.items():
+                memory["code"].setdefault(code_id, guid)
+            for plan in plans:
+                memory["transcript"].setdefault(plan.transcript_id, plan.source.guid)
+            for user_guid, name in users.items():
+                memory["coder"].setdefault(name, user_guid)
+            for case in refi.cases:
+                if case.name:
+                    memory["participant"].setdefault(case.name.strip(), case.guid)
+            store.set_meta(GUID_MEMORY_KEY, json.dumps(memory, sort_keys=True))
+            store.log_event(
+                "system",
+                "import-qdpx",
+                {
+                    "file": report.file,
+                    "transcripts": report.transcripts_added,
+                    "codes": codes.added,
+                    "codings": report.codings_added,
+                },
+            )
+            store.set_meta(file_journal.TOKEN_KEY, journal.token)
     except BaseException:
+        # The transaction rolled back: the files go back too.
         for target in written:
             target.unlink(missing_ok=True)
         project.codebook_path.write_bytes(codebook_before)
@@ -165,53 +229,8 @@ def import_qdpx(project: Project, path: Path) -> ImportReport:
         else:
             participants_path.write_bytes(participants_before)
         raise
-    report.codes_added, report.codes_reused = len(codes.added), codes.reused
-
-    memos = _Memos()
-    planned: dict[str, dict[tuple[int, str], dict[str, Any]]] = {}
-    for plan in plans:
-        _plan_codings(plan, refi, codes.ids, users, notes, memos, planned, report, store)
-    for coder, by_key in planned.items():
-        present = {
-            (int(r.segment_id), r.code)
-            for r in store.codings_rows(coder=coder)
-            if r.transcript in {p.transcript_id for p in plans}
-        }
-        rows_to_add = [row for key, row in by_key.items() if key not in present]
-        report.codings_present += len(by_key) - len(rows_to_add)
-        if rows_to_add:
-            store.add_codings(rows_to_add, coder, action="import")
-            report.codings_added += len(rows_to_add)
-    report.coders = sorted(planned)
-
-    _plan_memos(refi, plans, codes.ids, users, notes, memos)
-    for (kind, target, coder), texts in memos.items.items():
-        before = project.memo(kind, target, coder) or ""
-        fresh = [t for t in texts if t not in before]
-        if fresh:
-            project.set_memo(kind, target, coder, "\n\n".join([before, *fresh]).strip())
-            report.memos += 1
-
-    for guid, code_id in codes.ids.items():
-        memory["code"].setdefault(code_id, guid)
-    for plan in plans:
-        memory["transcript"].setdefault(plan.transcript_id, plan.source.guid)
-    for user_guid, name in users.items():
-        memory["coder"].setdefault(name, user_guid)
-    for case in refi.cases:
-        if case.name:
-            memory["participant"].setdefault(case.name.strip(), case.guid)
-    store.set_meta(GUID_MEMORY_KEY, json.dumps(memory, sort_keys=True))
-    store.log_event(
-        "system",
-        "import-qdpx",
-        {
-            "file": report.file,
-            "transcripts": report.transcripts_added,
-            "codes": codes.added,
-            "codings": report.codings_added,
-        },
-    )
+    finally:
+        journal.finish()
     return report
 
 

@@ -3,6 +3,7 @@ coder, the status summary, and backups of the project database."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,25 +16,34 @@ if TYPE_CHECKING:
 class ProjectStatus(ProjectPart):
     """Progress, status and backups."""
 
-    def progress(self, coder: str | None = None) -> pd.DataFrame:
+    def progress(
+        self, coder: str | None = None, transcripts: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """Per transcript and coder: coding units, units coded, units coded or marked
-        reviewed, % of units coded or reviewed, and the done mark."""
+        reviewed, % of units coded or reviewed, and the done mark. With `transcripts`, only
+        those are read (the workbench asks for the part of a long list it shows)."""
         import pandas as pd
 
+        if transcripts is None:
+            segment_rows = self.store.segment_rows()
+        else:
+            transcripts = list(dict.fromkeys(transcripts))
+            segment_rows = [r for t in transcripts for r in self.store.segment_rows(t)]
         unit_transcript = {
-            r.segment_id: r.transcript for r in self.store.segment_rows() if self.is_coding_unit(r)
+            r.segment_id: r.transcript for r in segment_rows if self.is_coding_unit(r)
         }
+        del segment_rows  # the texts: not needed past here
         units: dict[str, int] = {}
         for tid in unit_transcript.values():
             units[tid] = units.get(tid, 0) + 1
         # Only coding units count: a coding left on a turn that is now context does not.
         coded_sets: dict[tuple[str, str], set[int]] = {}
-        for segment_id, _, name in self.store.coded_pairs():
+        for segment_id, _, name in self.store.coded_pairs(transcripts=transcripts):
             if segment_id in unit_transcript:
                 key = (unit_transcript[segment_id], name)
                 coded_sets.setdefault(key, set()).add(segment_id)
         seen_sets = {key: set(ids) for key, ids in coded_sets.items()}
-        for segment_id, name in self.store.review_pairs():
+        for segment_id, name in self.store.review_pairs(transcripts):
             if segment_id in unit_transcript:
                 seen_sets.setdefault((unit_transcript[segment_id], name), set()).add(segment_id)
         coded = {key: len(ids) for key, ids in coded_sets.items()}
@@ -41,7 +51,7 @@ class ProjectStatus(ProjectPart):
         done = self.store.done_marks()
         coders = [coder] if coder else sorted({c for _, c in seen} | {c for _, c in done})
         rows = []
-        for tid in self.transcript_ids():
+        for tid in self.transcript_ids() if transcripts is None else transcripts:
             for name in coders:
                 n = units.get(tid, 0)
                 k = seen.get((tid, name), 0)
@@ -66,6 +76,10 @@ class ProjectStatus(ProjectPart):
             "done",
         ]
         return pd.DataFrame(rows, columns=columns)
+
+    def done_transcripts(self, coder: str) -> set[str]:
+        """The transcripts this coder marked done."""
+        return {t for t, c in self.store.done_marks() if c == coder}
 
     def status(self) -> dict[str, Any]:
         people = self.store.participants()

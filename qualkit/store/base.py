@@ -83,6 +83,8 @@ class StoreBase:
         self._lock = threading.RLock()
         # The daily backup is taken before this store's first write of the day.
         self._daily_checked = False
+        # Transactions opened inside one already open join it (see transaction()).
+        self._depth = 0
         refusal = backups.missing_database_message(self.path)
         if refusal is not None:
             # A vanished database must not silently become a new, empty project.
@@ -131,13 +133,29 @@ class StoreBase:
 
     @contextmanager
     def transaction(self) -> Iterator[_Connection]:
-        """One short write transaction; IMMEDIATE so a second writer waits instead of failing."""
+        """One short write transaction; IMMEDIATE so a second writer waits instead of failing.
+
+        Opened inside another on the same store, it joins the outer one: an operation made of
+        several writes (a REFI-QDA import: ingest, codings, memos, its event) commits them all
+        at once or none, so a process killed half-way leaves the project as it was.
+        """
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
             if not self._daily_checked:
                 self._daily_checked = True
                 self.daily_backup()
             with self._immediate() as conn:
-                yield conn
+                self._depth = 1
+                try:
+                    yield conn
+                finally:
+                    self._depth = 0
 
     @contextmanager
     def _immediate(self) -> Iterator[_Connection]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qualkit.errors import ProjectError
-from qualkit.store.base import now
+from qualkit.store.base import chunks, now
 from qualkit.store.events import CLEARED, EventLog
 from qualkit.store.rows import Coding, CodingRow, LayerCoding, MemoRow, SegmentCoding
 
@@ -226,8 +226,11 @@ class CodingTables(EventLog):
             args = (coder,)
         return dict(self.conn.execute(sql + " GROUP BY code_id", args).fetchall())
 
-    def coded_pairs(self, coder: str | None = None) -> list[tuple[int, str, str]]:
-        """(segment id, code id, coder) of every live coding on live text (all coders, or one)."""
+    def coded_pairs(
+        self, coder: str | None = None, transcripts: Sequence[str] | None = None
+    ) -> list[tuple[int, str, str]]:
+        """(segment id, code id, coder) of every live coding on live text (all coders, or one;
+        all transcripts, or these)."""
         sql = (
             "SELECT c.segment_id, c.code_id, c.coder FROM codings c "
             "JOIN segments s ON s.id = c.segment_id WHERE c.removed = 0 AND s.orphaned = 0"
@@ -236,14 +239,38 @@ class CodingTables(EventLog):
         if coder is not None:
             sql += " AND c.coder = ?"
             args = (coder,)
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in self.conn.execute(sql, args)]
+        if transcripts is None:
+            return [(int(r[0]), str(r[1]), str(r[2])) for r in self.conn.execute(sql, args)]
+        found = []
+        for chunk in chunks(list(transcripts), 900):
+            marks = ",".join("?" * len(chunk))
+            found += [
+                (int(r[0]), str(r[1]), str(r[2]))
+                for r in self.conn.execute(
+                    f"{sql} AND s.transcript_id IN ({marks})", (*args, *chunk)
+                )
+            ]
+        return found
 
-    def review_pairs(self) -> list[tuple[int, str]]:
-        """(segment id, coder) of every reviewed mark."""
-        return [
-            (int(r[0]), str(r[1]))
-            for r in self.conn.execute("SELECT segment_id, coder FROM reviews")
-        ]
+    def review_pairs(self, transcripts: Sequence[str] | None = None) -> list[tuple[int, str]]:
+        """(segment id, coder) of every reviewed mark (in all transcripts, or these)."""
+        if transcripts is None:
+            return [
+                (int(r[0]), str(r[1]))
+                for r in self.conn.execute("SELECT segment_id, coder FROM reviews")
+            ]
+        found = []
+        for chunk in chunks(list(transcripts), 900):
+            marks = ",".join("?" * len(chunk))
+            found += [
+                (int(r[0]), str(r[1]))
+                for r in self.conn.execute(
+                    "SELECT r.segment_id, r.coder FROM reviews r JOIN segments s "
+                    f"ON s.id = r.segment_id WHERE s.transcript_id IN ({marks})",
+                    chunk,
+                )
+            ]
+        return found
 
     def coded_unit_counts(self) -> dict[tuple[str, str], int]:
         """(transcript, coder) -> number of live coding units with at least one code."""

@@ -47,6 +47,10 @@ class SegmentTables(EventLog):
         rows = self.conn.execute("SELECT id, attributes FROM participants ORDER BY id")
         return {r["id"]: json.loads(r["attributes"]) for r in rows}
 
+    def transcript_ids(self) -> list[str]:
+        """Every transcript's id, in order (without reading their texts or metadata)."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM transcripts ORDER BY id")]
+
     def transcript_rows(self) -> list[TranscriptRow]:
         return [
             TranscriptRow(

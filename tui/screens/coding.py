@@ -87,6 +87,8 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         self.coder = coder
         self.blind = blind_for(project, coder)
         self.entries: list[model.TranscriptEntry] = []
+        self._entry_index: dict[str, int] = {}  # transcript -> its place in entries
+        self._window = (0, 0)  # the entries the transcript list shows (model.list_window)
         # The participant attributes transcripts can be grouped by, read with the entries so the
         # command palette does not query the participants on every keystroke.
         self.group_attributes: list[str] = []
@@ -183,7 +185,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         first = next((e.transcript for e in self.entries if not e.done), None)
         if first is None and self.entries:
             first = self.entries[0].transcript
-        self.query_one(TranscriptList).show(self.entries, first)
+        self.show_transcript_list(first)
         if first:
             self.open_transcript(first)
         else:
@@ -235,11 +237,23 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         return self.query_one(TranscriptView)
 
     def _load_entries(self) -> None:
-        self.entries = model.transcript_entries(self.project, self.coder, self.group_by)
-        self.group_attributes = model.attribute_names(self.project.participant_attributes())
+        people = self.project.participant_attributes()
+        self.entries = model.transcript_entries(self.project, self.coder, self.group_by, people)
+        self._entry_index = {e.transcript: i for i, e in enumerate(self.entries)}
+        self.group_attributes = model.attribute_names(people)
 
     def _entry(self, transcript: str) -> model.TranscriptEntry | None:
-        return next((e for e in self.entries if e.transcript == transcript), None)
+        index = self._entry_index.get(transcript)
+        return None if index is None else self.entries[index]
+
+    def show_transcript_list(self, current: str | None) -> None:
+        """Show the transcript list (a window of it when long) with `current` highlighted;
+        only the shown entries' counts are read."""
+        start, stop = model.list_window(self.entries, current)
+        shown = self.entries[start:stop]
+        self.guard(lambda: model.count_entries(self.project, self.coder, shown))
+        self._window = (start, stop)
+        self.query_one(TranscriptList).show(shown, current, start, len(self.entries) - stop)
 
     # -- codebook ----------------------------------------------------------------------------
 
@@ -323,7 +337,8 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         view = self.view
         view.empty_message = "This transcript has no segments."
         view.show(items, cursor)
-        self.query_one(TranscriptList).highlight_transcript(transcript)
+        if not self.query_one(TranscriptList).highlight_transcript(transcript):
+            self.show_transcript_list(transcript)  # outside the window shown: move it
         self._embed_in_background()
 
     @on(OptionList.OptionSelected, "#transcripts")
@@ -351,7 +366,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         self.group_by = attribute
         self.attempt(lambda: self.project.remember("workbench.group_by", attribute))
         self._load_entries()
-        self.query_one(TranscriptList).show(self.entries, self.transcript)
+        self.show_transcript_list(self.transcript)
         self.notify(f"Transcripts grouped by {attribute}.", timeout=2)
 
     def on_coding_screen_transcripts_checked(self, message: TranscriptsChecked) -> None:
@@ -362,7 +377,7 @@ class CodingScreen(AdaptiveLayout, CodingActions, Screen):
         current = self.transcript
         if current is None and self.entries:
             current = self.entries[0].transcript
-        self.query_one(TranscriptList).show(self.entries, current)
+        self.show_transcript_list(current)
         if current:
             sid = self.view.current.segment_id if self.view.current else None
             self.open_transcript(current, sid)

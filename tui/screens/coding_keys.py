@@ -53,11 +53,11 @@ class CodingActions:
         view.move_to(found)
 
     def action_transcript(self, step: int) -> None:
-        ids = [e.transcript for e in self.entries]
-        if not ids:
+        entries = self.entries
+        if not entries:
             return
-        index = ids.index(self.transcript) if self.transcript in ids else -1
-        self.open_transcript(ids[(index + step) % len(ids)])
+        index = self._entry_index.get(self.transcript or "", -1)
+        self.open_transcript(entries[(index + step) % len(entries)].transcript)
 
     def action_focus(self, which: str) -> None:
         """F2/F3/F4/F6: focus a pane; on a narrow terminal, show it as a tab (or go back)."""

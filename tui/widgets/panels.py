@@ -33,15 +33,31 @@ def add_codes(root: Any, book: Any, label: Callable[[Any], Text]) -> dict[str, A
 class TranscriptList(OptionList):
     """Transcripts grouped by a participant attribute, with this coder's % and done mark."""
 
-    def show(self, entries: list[model.TranscriptEntry], current: str | None) -> None:
+    def show(
+        self,
+        entries: list[model.TranscriptEntry],
+        current: str | None,
+        above: int = 0,
+        below: int = 0,
+    ) -> None:
+        """Show `entries`: all of a short list, or a window of a long one with how many
+        transcripts lie `above` and `below` it (moving to one of them shows its window)."""
         self.clear_options()
         options: list[Option] = []
+        if above:
+            options.append(
+                Option(Text(f"… {above:,} transcripts above", style="dim"), disabled=True)
+            )
         group = None
         for entry in entries:
             if entry.group != group:
                 group = entry.group
                 options.append(Option(Text(group, style="bold underline"), disabled=True))
             options.append(Option(self.prompt(entry), id=entry.transcript))
+        if below:
+            options.append(
+                Option(Text(f"… {below:,} transcripts below", style="dim"), disabled=True)
+            )
         self.add_options(options)
         if current:
             self.highlight_transcript(current)
@@ -51,7 +67,7 @@ class TranscriptList(OptionList):
         # Long names wrap (the percentage comes first, so it is never cut).
         text = Text(" ")
         text.append("✓" if entry.done else " ", style="bold green")
-        text.append(f"{entry.percent:4.0f}% ", style="dim")
+        text.append(f"{entry.percent:4.0f}% " if entry.counted else "    · ", style="dim")
         text.append(entry.transcript)
         return text
 
@@ -61,11 +77,13 @@ class TranscriptList(OptionList):
         except Exception:  # noqa: BLE001 - the option may be gone after a reload
             pass
 
-    def highlight_transcript(self, transcript: str) -> None:
+    def highlight_transcript(self, transcript: str) -> bool:
+        """Highlight the transcript's option; False when it is not in the list shown."""
         try:
             self.highlighted = self.get_option_index(transcript)
-        except Exception:  # noqa: BLE001
-            pass
+        except Exception:  # noqa: BLE001 - not shown (outside the window, or gone)
+            return False
+        return True
 
 
 class CodebookTree(Tree[str]):
