@@ -428,8 +428,8 @@ class CodingScreen(AdaptiveLayout, SuggestionActions, CodingActions, Screen):
     def on_unmount(self) -> None:
         self._cancel.set()
         if self.embedding is not None:
-            # Quitting waits for one small batch at most; a model still loading is left to the
-            # daemon thread, which holds nothing that could be half-written.
-            self.embedding.stop(timeout=1.0)
+            # Asked, not awaited: the thread stops after the batch in hand (run_app gives it a
+            # second before the process ends); it holds nothing that could be half-written.
+            self.embedding.stop(timeout=0)
         if self.engine is not None:
             self.engine.close()
