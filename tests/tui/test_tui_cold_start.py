@@ -157,3 +157,26 @@ async def test_quitting_during_background_embedding_leaves_a_usable_cache(
         counting = SlowHashing(pause=0.0)
         Suggester(project, embedder=counting, coder="ana")
         assert counting.texts == total - len(cached)
+
+
+async def test_esc_pauses_background_embedding_and_f5_resumes_it(
+    tmp_path: Path, slow: SlowHashing
+) -> None:
+    root = bigger_study(tmp_path / "study", interviews=6)
+    project = Project.open(root)
+    total = len(set(project.segments(include_interviewer=True)["text_hash"]))
+    app = QualkitApp(project, "ana", suggestions=True, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen._suggested_for is not None)
+        await wait_for(pilot, lambda: "embedding" in screen._status_line)
+        await pilot.press("escape")
+        assert "embedding paused (F5 resumes)" in screen._status_line
+        service = screen.embedding
+        assert service is not None and service._order == []  # nothing queued while paused
+        paused_at = cached_segments(project)
+        assert paused_at < total
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: cached_segments(project) == total)
+        await wait_for(pilot, lambda: "embedding" not in screen._status_line)
+    project.close()
