@@ -5,7 +5,6 @@ by id then name; conflicts are reported, never guessed; merging twice adds nothi
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +12,19 @@ from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.ingest.align import match_segments
+from qualkit.merge_history import event_key, read_changes
+from qualkit.merge_three_way import MergeContext, merge_layer, merge_marks, merge_memos
 from qualkit.store.merge import MergeWrite
 
-CODING_ACTIONS = ("code", "import", "uncode")
+
+def _counted(n: int, what: str) -> str:
+    """'1 coding removed', '2 codings removed': the report's keys are plural nouns."""
+    if n == 1:
+        what = " ".join(w[:-1] if w in _PLURALS else w for w in what.split())
+    return f"{n} {what}"
+
+
+_PLURALS = {"codings", "marks", "events", "memos", "stars"}
 
 
 @dataclass
@@ -29,6 +38,7 @@ class MergeReport:
     added: dict[str, int] = field(default_factory=dict)  # what -> how many
     unmatched: list[str] = field(default_factory=list)  # one line each
     conflicts: list[str] = field(default_factory=list)  # one line each
+    changed: dict[str, int] = field(default_factory=dict)  # what -> how many (shared codings)
 
     def lines(self) -> list[str]:
         out = [f"merged from {self.source}"]
@@ -37,8 +47,12 @@ class MergeReport:
         for theirs, ours in self.transcripts.items():
             how = " (text differs: aligned)" if theirs in self.corrected else ""
             out.append(f"transcript {theirs} -> {ours}{how}")
-        added = ", ".join(f"{n} {what}" for what, n in self.added.items() if n)
-        out.append(f"added: {added or 'nothing (already merged)'}")
+        added = ", ".join(_counted(n, what) for what, n in self.added.items() if n)
+        changed = ", ".join(_counted(n, what) for what, n in self.changed.items() if n)
+        if added or not changed:
+            out.append(f"added: {added or 'nothing (already merged)'}")
+        if changed:
+            out.append(f"changed: {changed}")
         out += [f"conflict: {line}" for line in self.conflicts]
         out += [f"not matched: {line}" for line in self.unmatched]
         return out
@@ -98,118 +112,95 @@ def _match_codes(ours: Any, theirs: Any, report: MergeReport) -> dict[str, str]:
     return codes
 
 
-def _key(event: Any) -> str:
-    identity = [event.time, event.coder, event.action, event.payload]
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+def _brought(event: Any, coders: list[str], layers: set[str]) -> bool:
+    """Whether an event of the other copy comes along: the merged coders' own, and those of
+    people who have no layer (an adjudicator's decisions and notes, a look at a layer) unless
+    they acted on a layer that was not merged (a coder in conflict)."""
+    if event.coder in coders:
+        return True
+    if event.coder in layers:
+        return False  # a coder whose work was not merged
+    layer = event.payload.get("layer")
+    return layer is None or layer in coders
 
 
-def _live(project: Any, coder: str) -> set[tuple[int, str]]:
-    return {(r.segment_id, r.code) for r in project.coding_rows(coder)}
+def _segments_here(payload: dict[str, Any], ctx: MergeContext) -> dict[str, Any]:
+    """An event's payload with their segment ids (and segment memo targets) put into this
+    project's; coding ids are put into ours when the merge is written (see MergeWrite)."""
+    out = dict(payload)
+    if isinstance(out.get("segments"), list):
+        out["segments"] = [ctx.segments[s] for s in out["segments"] if s in ctx.segments]
+    if isinstance(out.get("transcript"), str):
+        out["transcript"] = ctx.transcripts.get(out["transcript"], out["transcript"])
+    if out.get("kind") == "segment" and str(out.get("target", "")).isdigit():
+        mapped = ctx.segments.get(int(out["target"]))
+        out["target"] = None if mapped is None else str(mapped)
+    return out
 
 
 def plan_merge(ours: Any, theirs: Any, report: MergeReport) -> tuple[MergeWrite, list[str]]:
-    """Everything to add, mapped onto this project, and the coders brought in."""
-    segments = _match_transcripts(ours, theirs, report)
-    codes = _match_codes(ours, theirs, report)
-    transcripts = report.transcripts
+    """Everything to add or change, mapped onto this project, and the coders brought in."""
+    here_changes, there_changes = read_changes(ours), read_changes(theirs)
+    changes = (here_changes, there_changes)
+    ctx = MergeContext(
+        segments=_match_transcripts(ours, theirs, report),
+        codes=_match_codes(ours, theirs, report),
+        changed_here=here_changes.codings_unknown_to(there_changes),
+        changed_there=there_changes.codings_unknown_to(here_changes),
+    )
+    transcripts = ctx.transcripts = report.transcripts
     write = MergeWrite()
     coders: list[str] = []
     # Events already here: merged before, or shared history (both copies started as one).
-    seen_keys = ours.store.merged_event_keys() | {_key(e) for e in ours.events()}
+    seen_keys = set(here_changes.keys)
     for coder in theirs.coders():
-        their_rows = [
-            r for r in theirs.coding_rows(coder) if r.segment_id in segments and r.code in codes
-        ]
-        wanted = {(segments[r.segment_id], codes[r.code]): r for r in their_rows}
-        have = _live(ours, coder)
-        # In both copies: merge only when this copy's work is part of theirs (they went on
-        # coding there); otherwise the two differ and which is right is not ours to guess.
-        # In both copies: merge when one copy's work contains the other's (an older copy, or
-        # they went on coding there); when each has codings the other lacks, which is right is
-        # not ours to guess.
-        if set(wanted) - have and have - set(wanted):
-            report.conflicts.append(
-                f"coder '{coder}' has different work in the two copies "
-                f"({len(have - set(wanted))} coding(s) only here, "
-                f"{len(set(wanted) - have)} only there); not merged"
-            )
+        if not merge_layer(ours, theirs, coder, ctx, write, report):
             continue
         coders.append(coder)
-        for (segment, code), r in wanted.items():
-            if (segment, code) in have:
-                continue
-            write.codings.append(
-                {
-                    "segment_id": segment,
-                    "code_id": code,
-                    "coder": coder,
-                    "created": r.created,
-                    "span_start": r.span_start,
-                    "span_end": r.span_end,
-                    "quote": r.quote,
-                    "memo": r.memo,
-                    "starred": r.starred,
-                    "source": r.source,
-                }
-            )
-        reviewed_here = ours.reviewed(coder)
-        for segment in theirs.reviewed(coder):
-            if segment in segments and segments[segment] not in reviewed_here:
-                write.reviews.append((segments[segment], coder, ""))
-        done_here = ours.store.done_marks()
-        for tid, who in theirs.store.done_marks():
-            if who == coder and tid in transcripts and (transcripts[tid], coder) not in done_here:
-                write.done.append((transcripts[tid], coder, ""))
-        for event in reversed(theirs.events(coder)):
-            merged = event.payload.get("merged")
-            # An event merged before keeps its key, so it never comes in twice by two routes.
-            key = merged["key"] if isinstance(merged, dict) and "key" in merged else _key(event)
-            if key in seen_keys:
-                continue
-            seen_keys.add(key)
-            payload = {**event.payload, "merged": {"key": key, "from": str(theirs.root)}}
-            write.events.append((event.time, event.coder, event.action, payload))
-    for memo in theirs.store.memo_rows():
-        if memo.coder not in coders:
+        merge_marks(ours, theirs, coder, ctx, changes, write, report)
+    merge_memos(
+        ours,
+        theirs,
+        coders,
+        ctx,
+        here_changes.memos_unknown_to(there_changes),
+        there_changes.memos_unknown_to(here_changes),
+        write,
+        report,
+        transcripts,
+    )
+    layers = set(theirs.coders()) | set(ours.coders())
+    for event in reversed(theirs.events()):
+        if not _brought(event, coders, layers):
             continue
-        target = _memo_target(memo.kind, memo.target, segments, codes, transcripts)
-        if target is None:
-            report.unmatched.append(f"{memo.kind} memo by {memo.coder} on {memo.target}")
+        # An event merged before keeps its key, so it never comes in twice by two routes.
+        key = event_key(event)
+        if key in seen_keys or key in ctx.withheld:
             continue
-        here = ours.memo(memo.kind, target, memo.coder)
-        if here is None:
-            write.memos.append((memo.kind, target, memo.coder, memo.text))
-        elif here != memo.text:
-            report.conflicts.append(
-                f"{memo.kind} memo by {memo.coder} on {target} differs between the copies; "
-                "this copy's was kept"
-            )
-    for when, rows in (
-        ("codings", write.codings),
-        ("reviewed marks", write.reviews),
-        ("done marks", write.done),
-        ("memos", write.memos),
-        ("events", write.events),
-    ):
-        report.added[when] = len(rows)
+        seen_keys.add(key)
+        payload = {
+            **_segments_here(event.payload, ctx),
+            "merged": {"key": key, "from": str(theirs.root)},
+        }
+        write.events.append((event.time, event.coder, event.action, payload))
+    write.coding_ids = ctx.coding_ids
+    report.added = {
+        "codings": len(write.codings),
+        "reviewed marks": len(write.reviews),
+        "done marks": len(write.done),
+        "events": len(write.events),
+    }
+    report.changed = {
+        "reviewed marks cleared": len(write.unreviews),
+        "done marks cleared": len(write.undone),
+        "codings removed": sum(1 for _, c, _ in write.changes if c.get("removed") == 1),
+        "codings restored": sum(1 for _, c, _ in write.changes if c.get("removed") == 0),
+        "stars or coding memos": sum(
+            1 for _, c, _ in write.changes if set(c) - {"removed"} and c.get("removed") != 1
+        ),
+        "memos": len(write.memos),
+    }
     return write, coders
-
-
-def _memo_target(
-    kind: str,
-    target: str,
-    segments: dict[int, int],
-    codes: dict[str, str],
-    transcripts: dict[str, str],
-) -> str | None:
-    if kind == "segment":
-        mapped = segments.get(int(target)) if target.isdigit() else None
-        return None if mapped is None else str(mapped)
-    if kind == "code":
-        return codes.get(target)
-    if kind == "transcript":
-        return transcripts.get(target)
-    return target
 
 
 def merge_project(
@@ -229,6 +220,11 @@ def merge_project(
         if write.empty():
             return report
         report.backup = str(ours.store.backup(reason="before-merge", keep=5))
-        summary = {"from": str(other_root), "coders": coders, "added": report.added}
+        summary = {
+            "from": str(other_root),
+            "coders": coders,
+            "added": report.added,
+            "changed": report.changed,
+        }
         ours.store.write_merge(write, actor, summary)
     return report

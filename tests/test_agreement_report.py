@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,49 @@ def test_cli_formats_and_output_file(project: Project, tmp_path: Path) -> None:
     assert "<td>Support from [team member]</td>" in target.read_text(encoding="utf-8")
     bad = qualkit("agreement", "--coders", "ana,ben", "--format", "pdf")
     assert bad.returncode == 1 and bad.stderr.strip().startswith("error: --format must be")
+
+
+def test_disagreements_at_80_columns_keep_ids_whole_and_every_word(project: Project) -> None:
+    """Piped (80 columns), the ids stay on one line and every word of each quote, brackets
+    included, is in the text column: none folded letter by letter, none dropped."""
+    project.close()
+    proc = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "disagreements", "--coders", "ana,ben"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=project.root,
+        env={k: v for k, v in os.environ.items() if k != "COLUMNS"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("segment"))
+    column = lines[header].index("text")
+    words = " ".join(line[column:] for line in lines[header + 2 :] if len(line) > column).split()
+    for quote in (ANSWERS[3], ANSWERS[4], ANSWERS[5]):  # the three disagreements
+        for word in quote.split():
+            assert word in words, word
+    rows = [line.split() for line in lines[header + 2 :] if line[:1].isdigit()]
+    codes = [row[2] for row in rows if row[1] == "t1"]
+    assert codes == ["referral", "referral", "support"]
+
+
+def test_markdown_and_html_use_the_exports_templates(project: Project) -> None:
+    """The report renders through the exports' jinja2 environment: a project's own
+    templates/agreement.md.j2 replaces the bundled one, as for the matrix and quote bank."""
+    from qualkit.errors import ReportError
+
+    report = agreement_report(project, ["ana", "ben"], resamples=100, seed=1)
+    bundled = render(report, "md")
+    assert bundled.startswith("# Inter-coder agreement: ana and ben")
+    folder = project.root / "templates"
+    folder.mkdir()
+    (folder / "agreement.md.j2").write_text(
+        "Lab report for {{ a }} and {{ b }}: {{ rows | length }} codes\n", encoding="utf-8"
+    )
+    assert render(report, "md") == "Lab report for ana and ben: 2 codes\n"
+    assert "<h1>Inter-coder agreement" in render(report, "html")  # bundled html still
+    (folder / "agreement.md.j2").write_text("{% for %}\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="agreement.md.j2:1: template error"):
+        render(report, "md")

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qualkit.agreement.stats import CONSENSUS
+
 if TYPE_CHECKING:
     from qualkit.project import Project
 
@@ -182,14 +184,24 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
         item = by_id.get(c.segment_id)
         if item is not None:
             item.chips.append(Chip(c.code, c.coder, c.starred, c.memo))
+    for item in items:
+        item.chips = chips_in_order(item.chips, coder)
     return items
+
+
+def chips_in_order(chips: list[Chip], coder: str) -> list[Chip]:
+    """Own codings first, then the consensus layer, then other coders': a narrow terminal
+    cuts the chip line on the right, so what matters most comes first."""
+    rank = {coder: 0, CONSENSUS: 1}
+    return sorted(chips, key=lambda c: rank.get(c.coder, 2))  # stable: oldest first within
 
 
 def segment_chips(project: Project, segment_id: int, coder: str, blind: bool) -> list[Chip]:
     layer = project.visible_layer(coder, blind)
-    return [
+    chips = [
         Chip(r.code, r.coder, r.starred, r.memo) for r in project.segment_codings(segment_id, layer)
     ]
+    return chips_in_order(chips, coder)
 
 
 def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Counter]:
@@ -199,3 +211,18 @@ def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Cou
     mine = Counter(project.code_counts(coder))
     everyone = Counter(project.code_counts(project.visible_layer(coder, blind)))
     return mine, everyone
+
+
+def picker_codes(book: Any, only: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """(id, name, label) of each code for the code picker: the label is the path down the
+    codebook, with the code's key."""
+    out = []
+    for code in book.codes.values():
+        if only is not None and code.id not in only:
+            continue
+        path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
+        label = f"{path} › {code.name}" if path else code.name
+        if code.key:
+            label += f"  [{code.key}]"
+        out.append((code.id, code.name, label))
+    return out

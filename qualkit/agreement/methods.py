@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 
+from qualkit.agreement.consensus_scope import consensus_sentence
 from qualkit.agreement.report import AgreementReport, Estimate
+from qualkit.agreement.stats import CONSENSUS
 
 REFERENCES = [
     "Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and "
@@ -96,7 +98,9 @@ def paradox_explanation(report: AgreementReport) -> str:
 
 def blinding_sentence(report: AgreementReport) -> str:
     states = {r.blind for r in report.blinding}
-    if states == {True}:
+    if states == {True} and report.consensus is not None:
+        head = "The coder coded blind: they did not see the other coder's codings while coding."
+    elif states == {True}:
         head = "Coding was blind: neither coder saw the other's codings while coding."
     elif False in states:
         head = "Coding was not blind for every coder."
@@ -115,8 +119,13 @@ def methods_paragraph(report: AgreementReport) -> str:
         else f"the {len(report.used_rows)} codes applied by at least one coder "
         f"(of {report.n_codes_in_codebook})"
     )
+    if report.consensus is not None:
+        people = [c for c in report.coders if c != CONSENSUS]
+        who = consensus_sentence(report.consensus, people)
+    else:
+        who = f"Two coders ({a} and {b}) coded independently."
     return (
-        f"Two coders ({a} and {b}) coded independently. The unit of analysis was "
+        f"{who} The unit of analysis was "
         f"{unit_description(report)}. Agreement was computed on {report.n_units} units from "
         f"{len(report.transcripts)} transcript(s) ({transcripts}); "
         f"{report.settings['basis_note']}. {blinding_sentence(report)} For each {what} each "

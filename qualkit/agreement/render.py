@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from qualkit.agreement.methods import (
@@ -19,10 +18,10 @@ from qualkit.agreement.methods import (
     pooled_summary,
 )
 from qualkit.agreement.report import COEFFICIENTS, AgreementReport, CodeAgreement, Estimate
+from qualkit.reports.render import render_template
 
 FORMATS = ("text", "md", "html", "json", "csv")
 TEXT_WIDTH = 80
-TEMPLATES = Path(__file__).with_name("templates")
 
 
 def _ci(e: Estimate) -> str:
@@ -106,15 +105,7 @@ def render_text(report: AgreementReport, width: int = TEXT_WIDTH) -> str:
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
 
 
-# -- Markdown and HTML through jinja2 ----------------------------------------------------------
-
-
-def _md_escape(text: Any) -> str:
-    """Markdown table cells and prose: a '|' would end the cell, '\\' '*' '_' '`' restyle."""
-    out = str(text)
-    for ch in ("\\", "|", "*", "_", "`"):
-        out = out.replace(ch, "\\" + ch)
-    return out
+# -- Markdown and HTML: the exports' jinja2 templates (a project's templates/ overrides them) --
 
 
 def _row_context(label: str, cells: tuple[int, ...], estimates: dict[str, Estimate]) -> dict:
@@ -157,25 +148,12 @@ def _context(report: AgreementReport) -> dict[str, Any]:
     }
 
 
-def _template(name: str, autoescape: bool) -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=autoescape,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    env.filters["md"] = _md_escape
-    return env.get_template(name)
-
-
 def render_markdown(report: AgreementReport) -> str:
-    return _template("agreement.md.j2", autoescape=False).render(**_context(report))
+    return render_template(report.project_root, "agreement.md.j2", **_context(report))
 
 
 def render_html(report: AgreementReport) -> str:
-    return _template("agreement.html.j2", autoescape=True).render(**_context(report))
+    return render_template(report.project_root, "agreement.html.j2", **_context(report))
 
 
 # -- JSON and CSV ------------------------------------------------------------------------------
@@ -216,6 +194,14 @@ def render_json(report: AgreementReport) -> str:
             for k, s in report.spread.items()
         },
         "prevalence_paradox": [r.code for r in report.paradox],
+        "consensus": None
+        if report.consensus is None
+        else {
+            "transcripts": report.consensus.transcripts,
+            "decisions": report.consensus.decisions,
+            "adjudicators": report.consensus.adjudicators,
+            "pairs": [list(pair) for pair in report.consensus.pairs],
+        },
         "blind": {
             r.coder: {
                 "blind": r.blind,

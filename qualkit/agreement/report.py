@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qualkit.agreement.blinding import BlindRecord, blind_record
+from qualkit.agreement.consensus_scope import ConsensusScope, consensus_scope
 from qualkit.agreement.stats import (
+    CONSENSUS,
     cohen_kappa,
     pair_gwet_ac1,
     pair_krippendorff_alpha,
@@ -93,6 +96,9 @@ class AgreementReport:
     seed: int
     blinding: list[BlindRecord]
     settings: dict[str, Any] = field(default_factory=dict)
+    # When one side is the consensus layer: what it covers and who settled it.
+    consensus: ConsensusScope | None = None
+    project_root: Path | None = None  # where a project's own templates/ may override ours
 
     @property
     def used_rows(self) -> list[CodeAgreement]:
@@ -253,11 +259,14 @@ def agreement_report(
         paradox=paradox,
         resamples=resamples,
         seed=seed,
-        blinding=[blind_record(project, c) for c in units.coders],
+        # the consensus layer is nobody's coding session: only people have a blinding record
+        blinding=[blind_record(project, c) for c in units.coders if c != CONSENSUS],
         settings={
             "segmentation": settings.segmentation,
             "max_words": settings.max_words,
             "blind": settings.blind,
             "basis_note": BASIS_NOTES[units.basis],
         },
+        consensus=consensus_scope(project) if CONSENSUS in units.coders else None,
+        project_root=getattr(project, "root", None),
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 
 from qualkit.agreement.stats import (
+    CONSENSUS,
     Coefficient,
     alpha_from_counts,
     binary_table,
@@ -47,6 +48,11 @@ def _check_coders(project: Any, coders: Sequence[str]) -> list[str]:
         raise QualkitError(f"a coder is named twice in {', '.join(names)}")
     known = _known_coders(project)
     for name in names:
+        if name == CONSENSUS and name not in known:
+            raise ProjectError(
+                "there is no consensus layer yet: adjudicate first "
+                "(qualkit adjudicate --coders A,B --accept-agreed, then the workbench's ctrl+a)"
+            )
         if name not in known:
             listed = ", ".join(sorted(known)) or "none yet"
             raise ProjectError(f"unknown coder '{name}' (coders in this project: {listed})")
@@ -75,6 +81,8 @@ def shared_transcripts(
         if not chosen:
             raise ProjectError("no transcripts given")
         return chosen, "given"
+    if CONSENSUS in coders:
+        return _consensus_transcripts(project, [c for c in coders if c != CONSENSUS])
     done: set[str] | None = None
     coded: set[str] | None = None
     for coder in coders:
@@ -92,11 +100,43 @@ def shared_transcripts(
     )
 
 
+def _consensus_transcripts(project: Any, people: list[str]) -> tuple[list[str], str]:
+    """Consensus has no done marks: its transcripts are those adjudication decided something
+    in, kept where every other coder marked them done (else: coded at least one segment)."""
+    from qualkit.agreement.consensus_scope import consensus_scope
+
+    decided = consensus_scope(project).transcripts
+    if not decided:
+        raise ProjectError(
+            "the consensus layer has no decisions yet: adjudicate first "
+            "(qualkit adjudicate --coders A,B --accept-agreed, then the workbench's ctrl+a)"
+        )
+    done, coded = set(decided), set(decided)
+    for coder in people:
+        prog = project.progress(coder)
+        done &= set(prog.loc[prog["done"], "transcript"])
+        coded &= set(prog.loc[prog["coded"] > 0, "transcript"])
+    if done:
+        return [t for t in decided if t in done], "consensus"
+    if coded:
+        return [t for t in decided if t in coded], "consensus-coded"
+    raise ProjectError(
+        f"no shared units: {', '.join(people)} coded none of the transcripts the consensus "
+        f"layer has decisions in ({', '.join(decided)})"
+    )
+
+
 BASIS_NOTES = {
     "given": "units: segments of the transcripts asked for",
     "done": "units: segments of transcripts every coder marked done",
     "coded": "units: no transcript is marked done by every coder, so segments of transcripts "
     "where every coder coded at least one segment (uncoded segments count as 'no')",
+    "consensus": "units: segments of the transcripts where the consensus layer holds "
+    "adjudication decisions and the other coder marked done (consensus has no done marks of "
+    "its own; where it has no coding, it says 'no')",
+    "consensus-coded": "units: segments of the transcripts where the consensus layer holds "
+    "adjudication decisions and the other coder coded at least one segment (none of them is "
+    "marked done; where consensus has no coding, it says 'no')",
 }
 
 

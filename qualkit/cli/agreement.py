@@ -207,9 +207,19 @@ def disagreements(
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"Disagreements: {names[0]} vs {names[1]}")
-    for col in ("segment", "transcript", "code", names[0], names[1], "text"):
-        table.add_column(col, overflow="fold")
+    from rich import box
+
+    table = Table(
+        title=f"Disagreements: {names[0]} vs {names[1]}",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+    )
+    # Ids have no spaces: kept whole on one line (folding them, or a min_width, makes Rich
+    # fold ids letter by letter or drop letters of the text); the words wrap in their column.
+    for col in ("segment", "transcript", "code", names[0], names[1]):
+        table.add_column(col, no_wrap=True)
+    table.add_column("text")
     for r in frame.itertuples(index=False):
         # escape: "[team member]" is the participant's words, not Rich markup
         table.add_row(

@@ -1,5 +1,5 @@
-"""Text renderings of matrices and quote banks: jinja2 templates for Markdown and HTML (HTML
-autoescaped), and the matrix CSV.
+"""Text renderings of matrices, quote banks and the agreement report: jinja2 templates for
+Markdown and HTML (HTML autoescaped), and the matrix CSV.
 
 A project overrides a template by putting a file of the same name in its ``templates/``
 folder (e.g. ``templates/quotes.html.j2``); the bundled ones are the fallback.
@@ -33,6 +33,14 @@ def md_quote(value: Any) -> str:
     return "\n".join(f"> {line}".rstrip() for line in str(value).split("\n"))
 
 
+def md_text(value: Any) -> str:
+    """Prose and cells in Markdown: a '|' would end a cell, '\\' '*' '_' '`' restyle."""
+    out = str(value)
+    for ch in ("\\", "|", "*", "_", "`"):
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
 def environment(project_root: Path | None) -> Any:
     import jinja2
 
@@ -50,6 +58,7 @@ def environment(project_root: Path | None) -> Any:
     )
     env.filters["md_cell"] = md_cell
     env.filters["md_quote"] = md_quote
+    env.filters["md"] = md_text
     return env
 
 

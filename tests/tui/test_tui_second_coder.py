@@ -122,6 +122,45 @@ async def test_adjudication_screen_decides_notes_and_undoes(tmp_path: Path) -> N
     project.close()
 
 
+async def test_coding_screen_shows_consensus_after_adjudicating(tmp_path: Path) -> None:
+    """Close the adjudication screen: the coding screen shows the consensus layer and the new
+    counts at once (the decisions went through this window's connection, which the database
+    watch does not see), and u there undoes the last decision."""
+    root = make_second_project(tmp_path / "s", blind="true")
+    with Project.open(root) as setup:
+        units = code_both(setup)
+    project, app = open_app(root, "cat")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        coding = app.screen
+        assert coding.blind and coding.everyone.get("referral", 0) == 0
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        await pilot.press("a", "h", "escape")  # take ana's on unit 3, both on unit 4
+        await pilot.pause()
+        assert app.screen is coding and coding.blind is False
+        # it shows where adjudication left off: the next disagreement, unit 5
+        assert coding.transcript == "t1" and coding.view.current.segment_id == units[5]
+        chips = {
+            s.segment_id: [(c.code, c.coder) for c in s.chips if c.coder == "consensus"]
+            for s in coding.view.items
+        }
+        assert chips[units[3]] == [("referral", "consensus")]
+        assert chips[units[4]] == [("referral", "consensus")]
+        assert chips[units[5]] == []
+        # consensus comes before the coders' chips: a narrow terminal cuts the line's end
+        unit_3 = next(s for s in coding.view.items if s.segment_id == units[3])
+        assert [c.coder for c in unit_3.chips] == ["consensus", "ana"]
+        assert coding.everyone["referral"] == 5  # units 0-4 in somebody's layer
+        assert "yours/all" in str(coding.query_one("#codebook-title").render())
+        await pilot.press("u")  # the coding screen's undo takes back the last decision
+        await pilot.pause()
+        assert project.codes_of(units[4], "consensus") == []
+        item = next(s for s in coding.view.items if s.segment_id == units[4])
+        assert ("referral", "consensus") not in [(c.code, c.coder) for c in item.chips]
+    project.close()
+
+
 async def test_two_windows_one_coder_undo_isolation_and_pick_up(tmp_path: Path) -> None:
     root = make_second_project(tmp_path / "s", blind="true")
     project_a, app_a = open_app(root, "ana")

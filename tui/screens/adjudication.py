@@ -107,14 +107,19 @@ class AdjudicationScreen(Screen):
         self.query_one("#decision", Static).update(self._decision_text(item))
 
     def _segment_in_context(self, item: Disagreement) -> Text:
-        """The segment between its neighbours (the interviewer's question included)."""
-        rows = self.project.segment_rows(item.transcript)
+        """The segment in full between its neighbours, each cut to its nearer end (the
+        question before it is usually the interviewer's), so the segment itself shows even
+        on an 80 × 24 terminal."""
+        rows = [r for r in self.project.segment_rows(item.transcript) if not r.orphaned]
         at = next((i for i, r in enumerate(rows) if r.segment_id == item.segment_id), 0)
         out = Text()
-        for r in rows[max(0, at - 2) : at + 3]:
-            style = "bold reverse" if r.segment_id == item.segment_id else "dim"
-            out.append(f"{r.speaker or '?'}: ", style="bold" if style != "dim" else "dim")
-            out.append(r.text, style=style)  # Text: "[laughs]" is the participant's words
+        for i in range(max(0, at - 1), min(len(rows), at + 2)):
+            r = rows[i]
+            current = i == at
+            shown = r.text if current else _cut(r.text, keep_end=i < at)
+            out.append(f"{r.speaker or '?'}: ", style="bold" if current else "dim")
+            # Text, not markup: "[laughs]" is the participant's words
+            out.append(shown, style="bold reverse" if current else "dim")
             out.append("\n\n")
         return out
 
@@ -210,10 +215,26 @@ class AdjudicationScreen(Screen):
                 self.index = i
                 break
         self.show()
-        self.notify(f"Undo: {event.action}", timeout=2)
+        self.notify(escape(f"Undone: {self.project.describe_event(event)}"), timeout=3)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        """Back to the coding screen, at the disagreement on screen (see after_adjudication)."""
+        item = self.current
+        self.dismiss(None if item is None else (item.transcript, item.segment_id))
+
+
+NEIGHBOUR_CHARS = 160
+
+
+def _cut(text: str, keep_end: bool) -> str:
+    """A neighbouring segment shortened at a word: its end (before) or its start (after)."""
+    if len(text) <= NEIGHBOUR_CHARS:
+        return text
+    if keep_end:
+        tail = text[-NEIGHBOUR_CHARS:]
+        return "… " + tail[tail.find(" ") + 1 :] if " " in tail else "… " + tail
+    head = text[:NEIGHBOUR_CHARS]
+    return (head[: head.rfind(" ")] if " " in head else head) + " …"
 
 
 def start_adjudication(screen: Any) -> None:
@@ -230,7 +251,10 @@ def start_adjudication(screen: Any) -> None:
         except QualkitError as exc:
             screen.notify(problem_text(exc), severity="error", timeout=8)
             return
-        screen.app.push_screen(AdjudicationScreen(project, adjudicator, names[0], names[1]))
+        screen.app.push_screen(
+            AdjudicationScreen(project, adjudicator, names[0], names[1]),
+            lambda at: after_adjudication(screen, at),
+        )
 
     if len(people) == 2:
         open_for(people)
@@ -246,3 +270,27 @@ def start_adjudication(screen: Any) -> None:
 
     listed = ", ".join(people) or "none yet"
     screen.app.push_screen(NameScreen(escape(f"Coders to compare, A,B ({listed})")), typed)
+
+
+def after_adjudication(screen: Any, at: tuple[str, int] | None = None) -> None:
+    """Back on the coding screen: show what adjudicating changed without a restart, at the
+    segment last on the adjudication screen. The decisions were written through this window's
+    own connection, so the database watch (which sees only other connections' commits) would
+    never fire. A blind window now shows every layer, consensus included: the adjudicator has
+    just seen both coders' work, and the event log already records that view."""
+    from qualkit.tui.screens.db_watch import refresh_from_database
+
+    if screen.blind:
+        screen.blind = False
+        screen.sub_title = f"coder: {screen.coder} · every layer"
+        screen.query_one("#codebook-title", Static).update(screen._codebook_title())
+        screen.notify(
+            escape(
+                f"Showing every layer now, {CONSENSUS} included: you saw both coders' work "
+                "while adjudicating."
+            ),
+            timeout=6,
+        )
+    if at is not None:
+        screen.open_transcript(*at)
+    refresh_from_database(screen)  # the open transcript again (cursor kept), counts, status

@@ -275,19 +275,7 @@ class CodingScreen(AdaptiveLayout, SuggestionActions, CodingActions, Screen):
             self.query_one(CodebookTree).relabel(self.book, self.mine, self.everyone, self.blind)
 
     def codes_for_picker(self, only: list[str] | None = None) -> list[tuple[str, str, str]]:
-        book = self.book
-        if book is None:
-            return []
-        out = []
-        for code in book.codes.values():
-            if only is not None and code.id not in only:
-                continue
-            path = " › ".join(book.codes[a].name for a in reversed(book.ancestors(code.id)))
-            label = f"{path} › {code.name}" if path else code.name
-            if code.key:
-                label += f"  [{code.key}]"
-            out.append((code.id, code.name, label))
-        return out
+        return [] if self.book is None else model.picker_codes(self.book, only)
 
     # -- transcripts -------------------------------------------------------------------------
 
