@@ -46,6 +46,11 @@ POLL_S = 0.05
 _STARTED: weakref.WeakSet[EmbeddingService] = weakref.WeakSet()
 
 
+def started_any() -> bool:
+    """Whether this process started an embedding service that may still hold the model."""
+    return bool(_STARTED)
+
+
 def stop_all(timeout: float = 2.0) -> bool:
     """Stop every embedding service; True when all their threads ended within ``timeout``.
 

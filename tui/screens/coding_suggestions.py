@@ -96,6 +96,8 @@ class SuggestionActions:
             self.post_message(self.SuggestionsComputed(segment_id, found))
 
     def on_coding_screen_suggestions_progressed(self, message: Any) -> None:
+        if self.embedding is not None and not self.embedding.ready:
+            return  # "loading the embedding model" says more than "embedding 0/9" until it is
         if message.total:
             self._show_suggestions(f"embedding {message.done}/{message.total} … (Esc cancels)")
 
