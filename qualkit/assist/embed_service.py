@@ -44,11 +44,12 @@ POLL_S = 0.05
 
 # Every service started in this process, so the program can stop them all before it exits.
 _STARTED: weakref.WeakSet[EmbeddingService] = weakref.WeakSet()
+_EVER_STARTED: list[bool] = []  # one entry once any service started (it may be collected since)
 
 
 def started_any() -> bool:
     """Whether this process started an embedding service that may still hold the model."""
-    return bool(_STARTED)
+    return bool(_EVER_STARTED)
 
 
 def stop_all(timeout: float = 2.0) -> bool:
@@ -163,6 +164,7 @@ class EmbeddingService:
             self._thread = threading.Thread(target=self._run, name="qualkit-embedder", daemon=True)
             self._thread.start()
             _STARTED.add(self)
+            _EVER_STARTED[:] = [True]
         return self
 
     def stop(self, timeout: float = 1.0) -> None:
