@@ -44,12 +44,13 @@ POLL_S = 0.05
 
 # Every service started in this process, so the program can stop them all before it exits.
 _STARTED: weakref.WeakSet[EmbeddingService] = weakref.WeakSet()
-_EVER_STARTED: list[bool] = []  # one entry once any service started (it may be collected since)
+_STARTS: list[int] = [0]  # services started in this process so far (they may be collected)
 
 
-def started_any() -> bool:
-    """Whether this process started an embedding service that may still hold the model."""
-    return bool(_EVER_STARTED)
+def starts() -> int:
+    """How many embedding services this process has started: a caller compares the count
+    before and after a piece of work to know whether that work loaded the model."""
+    return _STARTS[0]
 
 
 def stop_all(timeout: float = 2.0) -> bool:
@@ -164,7 +165,7 @@ class EmbeddingService:
             self._thread = threading.Thread(target=self._run, name="qualkit-embedder", daemon=True)
             self._thread.start()
             _STARTED.add(self)
-            _EVER_STARTED[:] = [True]
+            _STARTS[0] += 1
         return self
 
     def stop(self, timeout: float = 1.0) -> None:
