@@ -180,3 +180,42 @@ async def test_esc_pauses_background_embedding_and_f5_resumes_it(
         await wait_for(pilot, lambda: cached_segments(project) == total)
         await wait_for(pilot, lambda: "embedding" not in screen._status_line)
     project.close()
+
+
+def test_run_app_ends_the_process_early_only_after_its_own_embedding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After quitting, the workbench ends the process without torch's slow teardown, but only
+    when its own run started the embedding thread: a test (or a caller) that ran one before
+    must get control back."""
+    import os
+
+    from qualkit.tui import app as app_module
+
+    root = make_project(tmp_path / "study")
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+
+    def hashing(project: Project) -> HashingEmbedder:
+        return HashingEmbedder(64)
+
+    earlier = embed_service.EmbeddingService(root, make_embedder=hashing).start()
+    earlier.stop(timeout=10.0)
+
+    class QuietApp:  # the workbench without a terminal
+        def __init__(self, project: Project, coder: str | None, **_: object) -> None:
+            self.return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    class EmbeddingApp(QuietApp):
+        def run(self) -> None:
+            embed_service.EmbeddingService(root, make_embedder=hashing).start()
+
+    monkeypatch.setattr(app_module, "QualkitApp", QuietApp)
+    app_module.run_app(root, "ana")
+    assert exits == []
+    monkeypatch.setattr(app_module, "QualkitApp", EmbeddingApp)
+    app_module.run_app(root, "ana")
+    assert exits == [0]
