@@ -1,4 +1,5 @@
-"""Suggestion quality on PDPilot: k-fold, new interview (--by transcript) and online, both levels.
+"""Suggestion quality on PDPilot: k-fold, new interview (--by transcript) and online, both levels;
+and, as a separate figure, a new interview coded in order (--online --by transcript).
 
     python bench/pdpilot_project.py /tmp/pdpilot-project     # once (embeddings are cached)
     python bench/suggest_quality.py [/tmp/pdpilot-project] [--coder gold]
@@ -15,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qualkit.assist.evaluate import evaluate_suggestions  # noqa: E402
+from qualkit.assist.interview_online import evaluate_interview_online  # noqa: E402
 from qualkit.assist.online import evaluate_online  # noqa: E402
 from qualkit.assist.suggest import Suggester  # noqa: E402
 from qualkit.project import Project  # noqa: E402
@@ -38,6 +40,7 @@ def main() -> None:
     p = Project.open(root)
     figures: dict[tuple[str, str], dict] = {}
     online: dict[str, dict] = {}
+    in_order: dict[str, dict] = {}
     for level in ("theme", "code"):
         sug = Suggester(p, level=level, coder=coder)
         kfold = evaluate_suggestions(p, coder, level=level, suggester=sug)
@@ -46,6 +49,7 @@ def main() -> None:
         figures[(level, "k-fold")] = kfold
         figures[(level, "new interview")] = by_t
         figures[(level, "online")] = online[level]["curves"]["suggester"]["all"]
+        in_order[level] = evaluate_interview_online(p, coder, sug)["curves"]
     print(f"PDPilot ({root}), coder {coder}, model {sug.embedder.model_id}")
     print(f"{'level':<7}{'evaluation':<15}{'top1':>7}{'top3':>7}{'top5':>7}")
     for (level, kind), d in figures.items():
@@ -55,6 +59,12 @@ def main() -> None:
         got = figures[(level, kind)][k]
         verdict = "met" if got >= goal else "NOT met"
         print(f"  {level:<6}{kind:<15}{k} {got:.3f} >= {goal:.2f}: {verdict}")
+    print("new interview coded in order (--online --by transcript; not the --by transcript row):")
+    print(f"  {'level':<7}{'method':<34}{'top1':>7}{'top3':>7}{'top5':>7}")
+    for level, curves in in_order.items():
+        for method, c in curves.items():
+            a = c["all"]
+            print(f"  {level:<7}{method:<34}{a['top1']:>7.3f}{a['top3']:>7.3f}{a['top5']:>7.3f}")
     for level, r in online.items():
         curves = r["curves"]
         bins = [b for b in curves["suggester"] if b != "all"]

@@ -7,7 +7,8 @@ interviewer_labels: [Interviewer, Int, I, Q, Facilitator, Moderator, Researcher,
                      Interviewer 1, Interviewer 2]
 blind: true                 # unset: blind as soon as a second coder works on the project;
                             # true/false: always / never (false: coders see each other's codings)
-embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM
+embedding_model: null       # a local sentence-transformers folder; null = bundled MiniLM;
+                            #   all-mpnet-base-v2 = the larger model (README: the larger model)
 min_words: 3                # a shorter participant turn joins the speaker's previous segment,
                             #   or else is kept as context (not a coding unit); 0 = off
 code_interviewer: false     # true: interviewer turns are coding units too (facilitator's words
@@ -136,6 +137,7 @@ max_words: 150            # longer turns are split at sentence boundaries (sente
 interviewer_labels: [{labels}]
 # blind: true             # unset = blind once a second coder works here; false = never blind
 embedding_model: null     # a local sentence-transformers model folder; null = bundled MiniLM
+#   (or all-mpnet-base-v2: larger, about 5x slower to embed; see the README)
 min_words: 3              # shorter participant turns join the speaker's last segment or are context
 code_interviewer: false   # true: interviewer turns can be coded (the facilitator's words are data)
 # How exported quotes are attributed, from participants.csv columns:

@@ -145,3 +145,65 @@ def test_cli_export_and_import(demo: Project, tmp_path: Path, capsys) -> None:
     main(["import", "qdpx", str(out), "--project", str(tmp_path / "new")])
     printed = capsys.readouterr().out
     assert "created project" in printed and "transcript(s) added" in printed
+
+
+def _guids(path: Path) -> list[str]:
+    """Every GUID attribute of a .qdpx's project.qde, in document order."""
+    import re
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    return re.findall(r'(?:guid|GUID)="([^"]+)"', xml)
+
+
+def test_guids_stay_the_same_when_the_project_folder_moves(tmp_path: Path) -> None:
+    """The GUIDs come from the project's identity in its database, not its path or machine:
+    a project copied elsewhere before its first export exports the same GUIDs as the original."""
+    import shutil
+
+    root = copy_demo_project(tmp_path / "here")
+    project = Project.open(root)
+    project.ingest()
+    first_segment = int(project.segments().iloc[0].segment_id)
+    code = next(c.id for c in project.codebook if not c.children)
+    project.code(first_segment, code, "ana")
+    project.close()
+    shutil.copytree(root, tmp_path / "elsewhere" / "clone")  # another clone path, same db
+    original = Project.open(root)
+    moved = Project.open(tmp_path / "elsewhere" / "clone")
+    original.export_qdpx(tmp_path / "a.qdpx")
+    moved.export_qdpx(tmp_path / "b.qdpx")
+    original.export_qdpx(tmp_path / "a-again.qdpx")
+    assert original.store.project_uuid == moved.store.project_uuid
+    guids = _guids(tmp_path / "a.qdpx")
+    assert len(guids) > 10
+    assert _guids(tmp_path / "b.qdpx") == guids
+    assert _guids(tmp_path / "a-again.qdpx") == guids
+    # Another project with the same files is another project: its GUIDs differ.
+    other = Project.open(copy_demo_project(tmp_path / "other"))
+    other.ingest()
+    other.code(first_segment, code, "ana")
+    other.export_qdpx(tmp_path / "c.qdpx")
+    assert not set(_guids(tmp_path / "c.qdpx")) & set(guids)
+    for p in (original, moved, other):
+        p.close()
+
+
+def test_a_project_made_before_it_had_an_identity_gets_one_and_keeps_it(tmp_path: Path) -> None:
+    """Databases from before the identity existed get one on their first export, once."""
+    import sqlite3
+
+    project = Project.open(copy_demo_project(tmp_path / "old"))
+    project.ingest()
+    project.close()
+    con = sqlite3.connect(tmp_path / "old" / ".qualkit" / "project.db")
+    with con:
+        con.execute("DELETE FROM meta WHERE key = 'project-uuid'")
+    con.close()
+    project = Project.open(tmp_path / "old")
+    project.export_qdpx(tmp_path / "a.qdpx")
+    identity = project.store.project_uuid
+    project.export_qdpx(tmp_path / "b.qdpx")
+    assert project.store.project_uuid == identity
+    assert _guids(tmp_path / "a.qdpx") == _guids(tmp_path / "b.qdpx")
+    project.close()

@@ -130,3 +130,67 @@ def test_qualkit_files_are_held_to_the_schema(project: Project, tmp_path: Path) 
     # A source text missing from the archive: lenient for other tools, refused in our own.
     del entries[next(name for name in entries if name.startswith("sources/"))]
     _refused(project, _zip(tmp_path / "tampered.qdpx", entries), "written by qualkit but invalid")
+
+
+@pytest.mark.parametrize("offset", [70_000, 65_536 - 5])  # far in, and near a read boundary
+def test_a_doctype_anywhere_in_a_streamed_file_is_refused(
+    project: Project, tmp_path: Path, offset: int
+) -> None:
+    """The .qde is parsed as a stream: a declaration far into it (or split across two reads
+    of the stream) is refused like one at the top."""
+    head = '<?xml version="1.0" encoding="utf-8"?>\n<!-- '
+    filler = "x" * (offset - len(head))
+    qde = head + filler + ' --><!DOCTYPE p [<!ENTITY e "boom">]>' + MINIMAL_QDE.split("?>", 1)[1]
+    archive = _zip(tmp_path / "late.qdpx", {"project.qde": qde.encode("utf-8")})
+    _refused(project, archive, "DOCTYPE")
+
+
+def test_a_guid_used_twice_in_our_own_file_is_refused_by_name(
+    project: Project, tmp_path: Path
+) -> None:
+    """qualkit's files are checked as they stream (8 bytes kept per GUID); a GUID used twice
+    is still named in the message."""
+    project.code(int(project.segments().iloc[0].segment_id), "referral", "ana")
+    project.code(int(project.segments().iloc[1].segment_id), "referral", "ana")
+    project.export_qdpx(tmp_path / "ours.qdpx")
+    with zipfile.ZipFile(tmp_path / "ours.qdpx") as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    import re
+
+    qde = entries["project.qde"].decode("utf-8")
+    codings = re.findall(r'<Coding guid="([^"]+)"', qde)
+    assert len(codings) == 2
+    entries["project.qde"] = qde.replace(codings[1], codings[0]).encode("utf-8")
+    _refused(project, _zip(tmp_path / "twice.qdpx", entries), f"GUID {codings[0]} is used more")
+
+
+@pytest.mark.parametrize("folder_exists", [False, True])
+def test_a_refused_import_into_a_new_project_leaves_no_project_behind(
+    tmp_path: Path, folder_exists: bool
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    qde = MINIMAL_QDE.replace(
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<?xml version="1.0"?>\n<!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    )
+    archive = _zip(tmp_path / "xxe.qdpx", {"project.qde": qde})
+    target = tmp_path / "new-study"
+    if folder_exists:
+        target.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", "import", "qdpx", str(archive), "-p", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert done.returncode == 1
+    assert "DOCTYPE" in done.stderr and "Traceback" not in done.stderr
+    assert "created project" not in done.stdout
+    if folder_exists:
+        assert target.is_dir() and list(target.iterdir()) == []  # the user's folder stays
+    else:
+        assert not target.exists()

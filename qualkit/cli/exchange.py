@@ -42,11 +42,34 @@ def import_qdpx(
     from qualkit.project import Project
 
     folder = Path(project)
-    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+    existed = folder.exists()
+    new_project = not existed or (folder.is_dir() and not any(folder.iterdir()))
+    if new_project:
         Project.init(folder).close()
+    try:
+        report = open_project(folder).import_qdpx(file)
+    except BaseException:
+        # A refused file must not leave a half-made project behind in a folder we created.
+        if new_project:
+            _remove_new_project(folder, keep_folder=existed)
+        raise
+    if new_project:
         typer.echo(f"created project {folder}")
-    report = open_project(folder).import_qdpx(file)
     typer.echo(report.summary())
+
+
+def _remove_new_project(folder: Path, keep_folder: bool) -> None:
+    """Undo `Project.init` in `folder`: it held nothing before, so everything in it is ours."""
+    import shutil
+
+    if not keep_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 @import_app.command("qdc")

@@ -59,16 +59,18 @@ def transcript_id_for(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def parse_turns(text: str, workdir: Path) -> list[Turn]:
-    """Speaker turns qualkit's own transcript parser finds in `text` (empty: none)."""
-    from qualkit.transcripts import read_transcript
+def parse_turns(text: str, workdir: Path | None = None) -> list[Turn]:
+    """Speaker turns qualkit's own transcript parser finds in `text` (empty: none).
 
-    probe = workdir / "probe.txt"
+    `workdir` is no longer used (the text is parsed in memory); kept for callers.
+    """
+    from qualkit.transcripts.read import parse_transcript
+
     # An empty front matter block keeps a text that itself starts with '---' from being read
-    # as front matter.
-    probe.write_text("---\n---\n" + text, encoding="utf-8")
+    # as front matter; other texts need none (and parse faster without).
+    body = "---\n---\n" + text if text.startswith("---") else text
     try:
-        parsed = read_transcript(probe)
+        parsed = parse_transcript(body.encode("utf-8"), Path("probe.txt"), "probe.txt")
     except TranscriptError:
         return []
     return [Turn(t.speaker, t.start, t.end) for t in parsed.turns]
@@ -142,69 +144,97 @@ def map_speakers(
     plan.participants = sorted({pid for pid in mapping.values() if pid != "interviewer"})
 
 
+class SourcePlanner:
+    """Plans text sources one at a time, so a streamed import never holds every source's
+    selections at once. `header` is the project read so far (its cases at least)."""
+
+    def __init__(
+        self,
+        header: RefiProject,
+        existing_texts: dict[str, str],
+        taken_ids: set[str],
+        settings: Settings,
+        workdir: Path,
+    ) -> None:
+        self.origin = header.origin
+        self.settings = settings
+        self.workdir = workdir
+        self.taken_ids = taken_ids
+        self.by_text = {text: tid for tid, text in existing_texts.items()}
+        self.skipped: list[str] = []
+        # Cases point at sources directly, or at a selection inside one.
+        self.cases_by_source: dict[str, list[RefiCase]] = {}
+        self.cases_by_selection: dict[str, list[RefiCase]] = {}
+        self.case_order = {id(case): i for i, case in enumerate(header.cases)}
+        for case in header.cases:
+            for guid in dict.fromkeys(case.source_refs):
+                self.cases_by_source.setdefault(guid, []).append(case)
+            for guid in dict.fromkeys(case.selection_refs):
+                self.cases_by_selection.setdefault(guid, []).append(case)
+
+    def plan(self, source: RefiSource) -> PlannedSource | None:
+        """The plan for one source, or None (with a line in `skipped`) when it cannot come in."""
+        if source.raw_text is None:
+            return None  # already listed by the reader
+        text = normalise_newlines(source.raw_text)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+            source.raw_text = source.raw_text[1:]
+        if not text.strip():
+            self.skipped.append(f"source '{source.name}': empty text")
+            return None
+        if "\x00" in text:
+            self.skipped.append(f"source '{source.name}': binary content (NUL characters)")
+            return None
+        converter = detect(source.raw_text, source.selections, self.origin)
+        if text in self.by_text:
+            tid, reuse = self.by_text[text], True
+        else:
+            tid, reuse = transcript_id_for(source.name, self.taken_ids), False
+            self.by_text[text] = tid
+        plan = PlannedSource(source, text, converter, tid, reuse)
+        linked = list(self.cases_by_source.get(source.guid, []))
+        for sel in source.selections:
+            for case in self.cases_by_selection.get(sel.guid, []):
+                if case not in linked:
+                    linked.append(case)
+        linked.sort(key=lambda case: self.case_order[id(case)])  # the file's order of cases
+        if reuse:
+            return plan
+        turns = parse_turns(text, self.workdir)
+        spans = {}
+        for sel in source.selections:
+            span = converter.convert(sel.start, sel.end)
+            if span is not None:
+                spans[sel.guid] = span
+        if is_interview(turns, text):
+            plan.kind = "interview"
+            map_speakers(plan, turns, linked, spans, self.settings)
+            if len(plan.participants) > 1:
+                plan.kind = "focus group"
+        else:
+            named = [c for c in linked if _case_pid(c)]
+            if len(named) == 1:
+                plan.participant = _case_pid(named[0])
+                plan.participants = [plan.participant or ""]
+        return plan
+
+
 def plan_sources(
     refi: RefiProject,
     existing_texts: dict[str, str],
     taken_ids: set[str],
     settings: Settings,
 ) -> tuple[list[PlannedSource], list[str]]:
-    """A plan per importable text source, and one line per source left out."""
-    skipped: list[str] = []
-    cases_of: dict[str, list[RefiCase]] = {}
-    selection_source: dict[str, str] = {}
-    for source in refi.sources:
-        for sel in source.selections:
-            selection_source[sel.guid] = source.guid
-    for case in refi.cases:
-        linked = set(case.source_refs) | {
-            selection_source[r] for r in case.selection_refs if r in selection_source
-        }
-        for guid in linked:
-            cases_of.setdefault(guid, []).append(case)
-    by_text = {text: tid for tid, text in existing_texts.items()}
+    """A plan per importable text source of a whole model, and one line per source left out."""
     plans: list[PlannedSource] = []
     with tempfile.TemporaryDirectory(prefix="qualkit-import-") as tmp:
-        workdir = Path(tmp)
+        planner = SourcePlanner(refi, existing_texts, taken_ids, settings, Path(tmp))
         for source in refi.sources:
-            if source.raw_text is None:
-                continue  # already listed by the reader
-            text = normalise_newlines(source.raw_text)
-            if text.startswith("\ufeff"):
-                text = text[1:]
-                source.raw_text = source.raw_text[1:]
-            if not text.strip():
-                skipped.append(f"source '{source.name}': empty text")
-                continue
-            if "\x00" in text:
-                skipped.append(f"source '{source.name}': binary content (NUL characters)")
-                continue
-            converter = detect(source.raw_text, source.selections, refi.origin)
-            if text in by_text:
-                tid, reuse = by_text[text], True
-            else:
-                tid, reuse = transcript_id_for(source.name, taken_ids), False
-                by_text[text] = tid
-            plan = PlannedSource(source, text, converter, tid, reuse)
-            linked = cases_of.get(source.guid, [])
-            if not reuse:
-                turns = parse_turns(text, workdir)
-                spans = {}
-                for sel in source.selections:
-                    span = converter.convert(sel.start, sel.end)
-                    if span is not None:
-                        spans[sel.guid] = span
-                if is_interview(turns, text):
-                    plan.kind = "interview"
-                    map_speakers(plan, turns, linked, spans, settings)
-                    if len(plan.participants) > 1:
-                        plan.kind = "focus group"
-                else:
-                    named = [c for c in linked if _case_pid(c)]
-                    if len(named) == 1:
-                        plan.participant = _case_pid(named[0])
-                        plan.participants = [plan.participant or ""]
-            plans.append(plan)
-    return plans, skipped
+            plan = planner.plan(source)
+            if plan is not None:
+                plans.append(plan)
+    return plans, planner.skipped
 
 
 def front_matter(plan: PlannedSource, origin: str | None, file_name: str) -> str:

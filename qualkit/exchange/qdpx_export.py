@@ -5,8 +5,9 @@ under headings) and colours, and a parent that is never itself applied is non-co
 Sources are the stored transcript texts as UTF-8 without BOM; codings are PlainTextSelections
 in code points over exactly that text, with the selected text in ``@name`` and
 ``@creatingUser`` always set; memos are Notes; participants are Cases with Variables.
-GUIDs are uuid5 of a key kept in the project and each thing's stable id (or the GUID it was
-imported with), so exporting twice gives the same GUIDs. Both files are validated against
+GUIDs are uuid5 of the project's identity (a UUID in its database) and each thing's stable
+id (or the GUID it was imported with), so exporting twice, or exporting a copy of the project
+folder on another machine, gives the same GUIDs. Both files are validated against
 the XSDs and our semantic checks before they are written.
 """
 
@@ -40,7 +41,7 @@ from qualkit.exchange.safe_archive import ExchangeError
 if TYPE_CHECKING:
     from qualkit.project import Project
 
-PROJECT_KEY = "refi-project-key"
+LEGACY_PROJECT_KEY = "refi-project-key"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same project gives the same bytes
 
 
@@ -79,10 +80,10 @@ class _Guids:
     """Stable GUIDs: the one a thing was imported with, else uuid5(project key, kind, id)."""
 
     def __init__(self, project: Project) -> None:
-        key = project.store.get_meta(PROJECT_KEY)
-        if key is None:
-            key = str(uuid.uuid4())
-            project.store.set_meta(PROJECT_KEY, key)
+        # The project's identity lives in its database, never in its path or the machine's
+        # name, so a copy or clone of the folder exports the same GUIDs. A key minted by an
+        # earlier export (before projects had an identity) keeps the GUIDs it gave.
+        key = project.store.get_meta(LEGACY_PROJECT_KEY) or project.store.project_uuid
         self.namespace = uuid.UUID(key)
         self.memory = remembered_guids(project)
 

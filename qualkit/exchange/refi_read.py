@@ -67,9 +67,8 @@ def decode_text(data: bytes) -> tuple[str, bool]:
 
 
 def _children(element: Any, name: str) -> Iterator[Any]:
-    for child in element:
-        if local(child.tag) == name:
-            yield child
+    # "{*}name" matches the name in any namespace or none (files use several variants).
+    return element.iterchildren(f"{{*}}{name}")
 
 
 def _child(element: Any, name: str) -> Any | None:
@@ -245,85 +244,111 @@ def _note(element: Any, lookup: TextLookup) -> RefiNote:
     )
 
 
-def read_project(root: Any, lookup: TextLookup, shown: str) -> RefiProject:
-    """The model of a parsed project.qde; `lookup(name)` returns a sources/ file's bytes."""
+def project_header(root: Any, shown: str) -> RefiProject:
+    """The model of a project.qde's root element alone; its parts are read by read_part."""
     if local(root.tag) != "Project":
         raise ExchangeError(f"{shown}: not a REFI-QDA project (root element <{local(root.tag)}>)")
-    project = RefiProject(
+    return RefiProject(
         name=root.get("name") or "",
         origin=root.get("origin"),
         creating_user=canonical_guid(root.get("creatingUserGUID")) or None,
         created=root.get("creationDateTime"),
-        description=_text_of(root, "Description"),
-        project_note_refs=_refs(root, "NoteRef"),
     )
-    users = _child(root, "Users")
-    for user in _children(users, "User") if users is not None else ():
-        guid = canonical_guid(user.get("guid"))
-        project.users.append(RefiUser(guid, (user.get("name") or user.get("id") or guid).strip()))
-    project.codes = read_codes(_child(root, "CodeBook"))
-    variables = _child(root, "Variables")
-    for var in _children(variables, "Variable") if variables is not None else ():
-        project.variables.append(
-            RefiVariable(
-                canonical_guid(var.get("guid")),
-                (var.get("name") or "").strip() or "variable",
-                var.get("typeOfVariable") or "Text",
-                _text_of(var, "Description"),
-            )
-        )
-    cases = _child(root, "Cases")
-    for case in _children(cases, "Case") if cases is not None else ():
-        project.cases.append(
-            RefiCase(
-                guid=canonical_guid(case.get("guid")),
-                name=(case.get("name") or "").strip() or None,
-                description=_text_of(case, "Description"),
-                values=_values(case),
-                source_refs=_refs(case, "SourceRef"),
-                selection_refs=_refs(case, "SelectionRef"),
-            )
-        )
-    sources = _child(root, "Sources")
-    for element in sources if sources is not None else ():
-        kind = local(element.tag)
-        name = element.get("name") or canonical_guid(element.get("guid"))
-        if kind == "TextSource":
-            source = _text_source(element, lookup, project)
-        elif kind == "PDFSource":
-            rep = _child(element, "Representation")
-            regions = len(list(_children(element, "PDFSelection")))
-            if regions:
-                project.skipped.append(
-                    f"PDF '{name}': {regions} region selection(s) on the page image (only its "
-                    "text representation's selections can be carried)"
+
+
+def read_part(project: RefiProject, element: Any, lookup: TextLookup) -> None:
+    """Add one child of <Project> other than <Sources> (users, codebook, cases...) to the model.
+
+    One element at a time, so a streaming reader can clear each part once it is read.
+    """
+    kind = local(element.tag)
+    if kind == "Users":
+        for user in _children(element, "User"):
+            guid = canonical_guid(user.get("guid"))
+            name = (user.get("name") or user.get("id") or guid).strip()
+            project.users.append(RefiUser(guid, name))
+    elif kind == "CodeBook":
+        project.codes.extend(read_codes(element))
+    elif kind == "Variables":
+        for var in _children(element, "Variable"):
+            project.variables.append(
+                RefiVariable(
+                    canonical_guid(var.get("guid")),
+                    (var.get("name") or "").strip() or "variable",
+                    var.get("typeOfVariable") or "Text",
+                    _text_of(var, "Description"),
                 )
-            if rep is None:
-                project.skipped.append(f"PDF '{name}': no text representation")
-                continue
-            source = _text_source(
-                rep, lookup, project, guid=canonical_guid(element.get("guid")), name=name
             )
-            if source is not None:
-                source.kind = "PDFSource"
-        else:
-            project.skipped.append(f"{kind} '{name}': not text (qualkit codes text only)")
-            continue
-        if source is not None:
-            project.sources.append(source)
-    notes = _child(root, "Notes")
-    for note in _children(notes, "Note") if notes is not None else ():
-        project.notes.append(_note(note, lookup))
-    links = _child(root, "Links")
-    for link in _children(links, "Link") if links is not None else ():
-        project.links.append(
-            RefiLink(
-                canonical_guid(link.get("guid")),
-                canonical_guid(link.get("originGUID")) or None,
-                canonical_guid(link.get("targetGUID")) or None,
+    elif kind == "Cases":
+        for case in _children(element, "Case"):
+            project.cases.append(
+                RefiCase(
+                    guid=canonical_guid(case.get("guid")),
+                    name=(case.get("name") or "").strip() or None,
+                    description=_text_of(case, "Description"),
+                    values=_values(case),
+                    source_refs=_refs(case, "SourceRef"),
+                    selection_refs=_refs(case, "SelectionRef"),
+                )
             )
+    elif kind == "Notes":
+        project.notes.extend(_note(note, lookup) for note in _children(element, "Note"))
+    elif kind == "Links":
+        for link in _children(element, "Link"):
+            project.links.append(
+                RefiLink(
+                    canonical_guid(link.get("guid")),
+                    canonical_guid(link.get("originGUID")) or None,
+                    canonical_guid(link.get("targetGUID")) or None,
+                )
+            )
+    elif kind == "Sets":
+        project.sets.extend(read_sets(element))
+    elif kind == "Description" and (element.text or "").strip():
+        project.description = element.text
+    elif kind == "NoteRef" and (element.get("targetGUID") or element.get("guid")):
+        project.project_note_refs.append(
+            canonical_guid(element.get("targetGUID") or element.get("guid"))
         )
-    project.sets = read_sets(_child(root, "Sets"))
+
+
+def read_source(project: RefiProject, element: Any, lookup: TextLookup) -> RefiSource | None:
+    """One child of <Sources> as a text source with its selections, or None (listed in
+    project.skipped) when qualkit cannot carry it."""
+    kind = local(element.tag)
+    name = element.get("name") or canonical_guid(element.get("guid"))
+    if kind == "TextSource":
+        return _text_source(element, lookup, project)
+    if kind != "PDFSource":
+        if kind:  # comments and processing instructions have no name
+            project.skipped.append(f"{kind} '{name}': not text (qualkit codes text only)")
+        return None
+    rep = _child(element, "Representation")
+    regions = len(list(_children(element, "PDFSelection")))
+    if regions:
+        project.skipped.append(
+            f"PDF '{name}': {regions} region selection(s) on the page image (only its "
+            "text representation's selections can be carried)"
+        )
+    if rep is None:
+        project.skipped.append(f"PDF '{name}': no text representation")
+        return None
+    source = _text_source(rep, lookup, project, guid=canonical_guid(element.get("guid")), name=name)
+    source.kind = "PDFSource"
+    return source
+
+
+def read_project(root: Any, lookup: TextLookup, shown: str) -> RefiProject:
+    """The model of a parsed project.qde; `lookup(name)` returns a sources/ file's bytes."""
+    project = project_header(root, shown)
+    for element in root:
+        if local(element.tag) == "Sources":
+            for child in element:
+                source = read_source(project, child, lookup)
+                if source is not None:
+                    project.sources.append(source)
+        else:
+            read_part(project, element, lookup)
     return project
 
 

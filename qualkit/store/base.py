@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,7 +22,17 @@ from qualkit.store import backups, schema
 BUSY_TIMEOUT_MS = 8000
 BACKUPS_KEPT = 10
 DAILY_BACKUPS_KEPT = 7
+# The project's identity, minted when its database is created (see project_uuid).
+PROJECT_UUID_KEY = "project-uuid"
 RESTORE_HINT = "run 'qualkit restore' to list the backups and bring one back"
+
+
+def _insert_project_uuid(c: Any) -> None:
+    # OR IGNORE: a second process creating the same project at once keeps the first's.
+    c.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+        (PROJECT_UUID_KEY, str(uuid.uuid4())),
+    )
 
 
 def now() -> str:
@@ -192,6 +203,24 @@ class StoreBase:
                     if statement.strip():
                         c.execute(statement)
                 c.execute(f"PRAGMA user_version = {target}")
+        if version == 0:
+            self._mint_project_uuid()
+
+    def _mint_project_uuid(self) -> None:
+        """Give a new project its identity once, at creation: exports derive their GUIDs from
+        it, so a copy or clone of the project folder (database included) exports the same."""
+        with self._lock, self._immediate() as c:
+            _insert_project_uuid(c)
+
+    @property
+    def project_uuid(self) -> str:
+        """The project's identity (minted at creation; projects made before it get one now)."""
+        value = self.get_meta(PROJECT_UUID_KEY)
+        if value is None:
+            with self.transaction() as c:  # joins a transaction already open
+                _insert_project_uuid(c)
+            value = self.get_meta(PROJECT_UUID_KEY)
+        return str(value)
 
     def backup(self, reason: str = "manual", keep: int = BACKUPS_KEPT) -> Path:
         """A checked copy in .qualkit/backups/ (see qualkit.store.backups.write_backup)."""

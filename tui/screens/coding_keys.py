@@ -294,12 +294,34 @@ class CodingActions:
             code_id = tree.cursor_node.data
             self.edit_memo("code", code_id, f"Memo on code {self._code_label(code_id)}")
             return
+        transcripts = self.query_one(TranscriptList)
+        if transcripts.has_focus and transcripts.highlighted is not None:
+            option = transcripts.get_option_at_index(transcripts.highlighted)
+            if option.id:
+                self.edit_memo("transcript", option.id, f"Memo on transcript {option.id}")
+                return
         item = self.view.current
         if item is None:
             return
-        self.edit_memo("segment", item.segment_id, f"Memo on segment #{item.segment_id}")
+        self.edit_memo(
+            "segment",
+            item.segment_id,
+            f"Memo on segment #{item.segment_id}",
+            beside=self._coding_memos(item),
+        )
 
-    def edit_memo(self, kind: str, target: Any, title: str) -> None:
+    def _coding_memos(self, item: Any) -> str | None:
+        """The memos on this segment's codings (those the coder may see), one per line."""
+        lines = [
+            f"{self._code_label(chip.code)}"
+            + (f" ({chip.coder})" if chip.coder != self.coder else "")
+            + f": {chip.memo}"
+            for chip in item.chips
+            if chip.memo
+        ]
+        return "Memos on its codings:\n" + "\n".join(lines) if lines else None
+
+    def edit_memo(self, kind: str, target: Any, title: str, beside: str | None = None) -> None:
         text = self.guard(lambda: self.project.memo(kind, target, self.coder)) or ""
 
         def saved(new: str | None) -> None:
@@ -309,7 +331,7 @@ class CodingActions:
                 return
             self.notify("Memo saved.", timeout=2)
 
-        self.app.push_screen(MemoScreen(title, text), saved)
+        self.app.push_screen(MemoScreen(title, text, beside), saved)
 
     def action_toggle_done(self) -> None:
         entry = self._entry(self.transcript or "")

@@ -162,17 +162,23 @@ class MemoScreen(ModalScreen[str | None]):
     }
     MemoScreen #title { text-style: bold; }
     MemoScreen #hint { color: $text-muted; }
+    MemoScreen #beside { color: $text-muted; max-height: 8; overflow-y: auto; }
     MemoScreen TextArea { height: 1fr; }
     """
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self, title: str, text: str, beside: str | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.text = text
+        # Memos already beside this one (on the segment's codings), shown read-only above.
+        self.beside = beside
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, id="title")
+            yield Label(Text(self.title_text), id="title")
+            if self.beside:
+                # A Text, never markup: "[team member]" in a memo is the coder's words.
+                yield Static(Text(self.beside), id="beside")
             yield TextArea(self.text, id="memo", soft_wrap=True)
             yield Label("ctrl+s save · Esc cancel", id="hint")
 

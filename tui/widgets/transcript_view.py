@@ -289,6 +289,8 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
                 label = f"{label} · {chip.coder}"
             if chip.starred:
                 label = "★ " + label
+            if chip.memo:
+                label += " ✎"  # a memo on this coding: `m` shows it
             style = Style(bgcolor=color, color=contrast_text(color))
             if chip.coder != self.coder:
                 style += Style(italic=True, dim=True)
