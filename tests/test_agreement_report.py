@@ -18,8 +18,9 @@ from second_project import ANSWERS, code_both, make_second_project
 
 from qualkit.agreement import stats
 from qualkit.agreement.blinding import open_session
+from qualkit.agreement.methods import num
 from qualkit.agreement.render import render
-from qualkit.agreement.report import agreement_report, coefficients_of_tables
+from qualkit.agreement.report import Estimate, agreement_report, coefficients_of_tables
 from qualkit.project import Project
 
 # Hand-worked, 10 units:
@@ -182,6 +183,40 @@ def test_text_fits_80_columns_and_wraps_names_by_word(project: Project) -> None:
     first_col = " ".join(line[:30] for line in out.splitlines())
     for word in words:
         assert word in first_col, word
+
+
+def test_text_keeps_long_words_and_every_number_whole(project: Project) -> None:
+    """At 80 columns, with pooled counts as wide as a real study's, a 14-letter word
+    ("Sustainability") stays whole and no number column is cropped or cut to an ellipsis."""
+    import dataclasses
+
+    from qualkit.agreement.render import render_text
+
+    report = agreement_report(project, ["ana", "ben"], resamples=100)
+    long_name = "Sustainability and commissioning arrangements"
+    report = dataclasses.replace(
+        report,
+        rows=[
+            dataclasses.replace(
+                r,
+                name=long_name,
+                # intervals as wide as they get: a negative low bound in every column
+                estimates={k: Estimate(e.value, -0.01, 0.91) for k, e in r.estimates.items()},
+            )
+            for r in report.rows
+        ],
+        pooled_table=(193, 66, 66, 8849),
+    )
+    width = 80
+    out = render_text(report, width=width)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in out
+    assert any(line.startswith("Sustainability ") for line in lines)
+    for row in report.rows:  # every interval printed in full
+        for estimate in row.estimates.values():
+            if not math.isnan(estimate.low):
+                assert f"{num(estimate.low)}–{num(estimate.high)}" in out
 
 
 def test_cli_formats_and_output_file(project: Project, tmp_path: Path) -> None:

@@ -58,25 +58,34 @@ def render_text(report: AgreementReport, width: int = TEXT_WIDTH) -> str:
     from rich.text import Text
 
     a, b = report.coders
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_edge=False)
-    table.add_column(report.level.capitalize(), overflow="fold", ratio=1, min_width=10)
-    table.add_column("2×2", no_wrap=True, justify="right")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0), show_edge=False)
+    rows = [
+        (r.name or r.code, (r.both, r.only_a, r.only_b, r.neither), r.estimates)
+        for r in report.rows
+    ]
+    if report.pooled:
+        rows.append(("Pooled (codes used)", report.pooled_table, report.pooled))
+    counts_width = max((len(_counts(cells)) for _, cells, _ in rows), default=3)
+    value_width = max((len(_ci(e[k])) for _, _, e in rows for k in COEFFICIENTS), default=5)
+    # Columns are set apart by the box's one-space divider, and each number column is one
+    # wider than its widest value, so numbers stand two spaces apart. The name column gets
+    # what is left, so names wrap at spaces within it ("Sustainability" fits whole at 80
+    # columns) and nothing is cropped on the right.
+    dividers = 1 + len(COEFFICIENTS)
+    room = width - (counts_width + 1) - len(COEFFICIENTS) * (value_width + 1) - dividers
+    table.add_column(report.level.capitalize(), overflow="fold", width=max(8, room))
+    table.add_column("2×2", no_wrap=True, justify="right", width=counts_width + 1)
     for name in COEFFICIENTS:
-        table.add_column(LABELS[name], no_wrap=True, justify="right")
+        table.add_column(LABELS[name], no_wrap=True, justify="right", width=value_width + 1)
 
-    def add(label: str, cells: tuple[int, int, int, int], estimates: dict[str, Estimate]) -> None:
-        counts = "/".join(str(x) for x in cells)
+    for i, (label, cells, estimates) in enumerate(rows):
+        if report.pooled and i == len(rows) - 1:
+            table.add_section()
         table.add_row(
             Text(label),  # Text, not a str: "[team member]" is a name, not Rich markup
-            Text(counts),
+            Text(_counts(cells)),
             *[Text(f"{_value(estimates[k])}\n{_ci(estimates[k])}") for k in COEFFICIENTS],
         )
-
-    for r in report.rows:
-        add(r.name or r.code, (r.both, r.only_a, r.only_b, r.neither), r.estimates)
-    if report.pooled:
-        table.add_section()
-        add("Pooled (codes used)", report.pooled_table, report.pooled)
     out = io.StringIO()
     console = Console(file=out, width=width, color_system=None, highlight=False, soft_wrap=False)
     console.print(
@@ -103,6 +112,10 @@ def render_text(report: AgreementReport, width: int = TEXT_WIDTH) -> str:
         console.print(Text("- " + ref))
     # Rich pads wrapped lines to the width; trailing blanks only get in the way in a file.
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
+def _counts(cells: tuple[int, int, int, int]) -> str:
+    return "/".join(str(x) for x in cells)
 
 
 # -- Markdown and HTML: the exports' jinja2 templates (a project's templates/ overrides them) --
