@@ -94,6 +94,27 @@ class QualkitApp(App):
         self.push_screen("help")
 
 
+def _leave_embedding_threads(return_code: int, starts_before: int) -> None:
+    """Stop the background embedding this workbench started and end the process at once.
+
+    Once the model is loaded, an ordinary interpreter exit spends seconds tearing torch down
+    (2.3 s measured on the 2-core machine), and a thread still inside the model can make that
+    teardown abort. Everything is saved by now (each batch is its own transaction, the project
+    is closed), so the process ends as a kill would, after a second for the batch in hand.
+    Nothing happens when this run started no embedding (suggestions off, or a test's app).
+    """
+    import os
+
+    from qualkit.assist.embed_service import starts, stop_all
+
+    if starts() == starts_before:
+        return
+    stop_all(timeout=1.0)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(return_code)
+
+
 def run_app(project_path: Path, coder: str | None, remember: bool = False) -> None:
     """Open the workbench; a problem opening the project is one line and exit status 1.
 
@@ -110,10 +131,14 @@ def run_app(project_path: Path, coder: str | None, remember: bool = False) -> No
         raise SystemExit(1) from None
     for warning in project.storage_warnings():
         print(f"warning: {warning}", file=sys.stderr)
+    from qualkit.assist.embed_service import starts
+
+    starts_before = starts()
     app = QualkitApp(project, coder, keymap=keymap)
     try:
         app.run()
     finally:
         project.close()
+    _leave_embedding_threads(app.return_code or 0, starts_before)
     if app.return_code:
         raise SystemExit(app.return_code)

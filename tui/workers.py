@@ -36,12 +36,34 @@ def check_transcripts(root: Path) -> str | None:
     return summary if changed else None
 
 
-class SuggestionEngine:
-    """Builds a qualkit.assist.suggest.Suggester once (in a worker) and answers for one segment."""
+# Segments embedded with the one on screen before its first suggestion: the coder reads on,
+# so mostly the ones after it; the background embedding does the rest of the transcript.
+WINDOW_BEFORE = 1
+WINDOW_AFTER = 6
 
-    def __init__(self, root: Path, coder: str) -> None:
+
+def segment_window(segments: Any, segment_id: int) -> list[int]:
+    """Ids of the participant segments around ``segment_id`` in transcript order."""
+    ordered = segments.sort_values(["turn", "position"])["segment_id"].astype(int).tolist()
+    if segment_id not in ordered:
+        return [segment_id]
+    i = ordered.index(segment_id)
+    return ordered[max(0, i - WINDOW_BEFORE) : i + WINDOW_AFTER + 1]
+
+
+class SuggestionEngine:
+    """Builds a qualkit.assist.suggest.Suggester (in a worker) and answers for one segment.
+
+    With an EmbeddingService (the workbench's), the first answer embeds only the segment on
+    screen, its neighbours and the coded examples, through the service, ahead of its
+    background work; later answers rebuild the Suggester from the cache whenever the segment
+    asked about was not embedded when it was built.
+    """
+
+    def __init__(self, root: Path, coder: str, service: Any = None) -> None:
         self.root = root
         self.coder = coder
+        self.service = service
         self._lock = threading.Lock()
         self._suggester: Any = None
         self._project: Any = None
@@ -63,21 +85,18 @@ class SuggestionEngine:
                 from qualkit.project import Project
 
                 self._project = Project.open(self.root)
-            known = self._suggester is not None and segment_id in self._suggester.table.row_of
-            if not known:
-                # Embed only the transcript being coded (plus the coded examples) before the
-                # first answer: seconds, not minutes, on a large project. Its scores are the
-                # same as with every transcript embedded.
+            current = self._suggester
+            known = current is not None and current.ready(segment_id)
+            # A partial table cannot simply retrain: a new coding may sit on a row it left
+            # unembedded. Rebuilding reads the cache, so it costs little.
+            partial = current is not None and current.table.ready is not None
+            if not known or (self._stale and partial):
                 transcript = self._project.segment(segment_id)["transcript"]
                 scope = {transcript}
-                if self._suggester is not None and self._suggester.transcripts is not None:
-                    scope |= self._suggester.transcripts
-                self._suggester = Suggester(
-                    self._project,
-                    coder=self.coder,
-                    progress=progress,
-                    cancel=cancel,
-                    transcripts=scope,
+                if current is not None and current.transcripts is not None:
+                    scope |= current.transcripts
+                self._suggester = self._build(
+                    Suggester, segment_id, transcript, scope, progress, cancel
                 )
                 self._stale = False
             elif self._stale:
@@ -87,6 +106,39 @@ class SuggestionEngine:
                 return self._suggester.suggest([segment_id], coder=self.coder, top_k=top_k)[0]
             except QualkitError:
                 return []  # e.g. a segment added since the suggester was built
+
+    def _build(
+        self,
+        suggester_class: Any,
+        segment_id: int,
+        transcript: str,
+        scope: set[str],
+        progress: Progress | None,
+        cancel: Any,
+    ) -> Any:
+        """A Suggester for ``scope``: through the service (the window around the segment
+        first), or, without one, the whole scope embedded here."""
+        if self.service is None:
+            return suggester_class(
+                self._project,
+                coder=self.coder,
+                progress=progress,
+                cancel=cancel,
+                transcripts=scope,
+            )
+        from qualkit.assist.embed_service import ServiceEmbedder
+
+        window = segment_window(self._project.segments(transcript), segment_id)
+        with self.service.priority():
+            return suggester_class(
+                self._project,
+                embedder=ServiceEmbedder(self.service, cancel),
+                coder=self.coder,
+                progress=progress,
+                cancel=cancel,
+                transcripts=scope,
+                required=window,
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -272,17 +272,24 @@ class SentenceTransformerEmbedder(Embedder):
             else:
                 self.model_id = f"{folder.resolve().name}@{digest[:12]}"
         self.path = folder
-        self.device = device or default_device()
-        self._key = (str(folder.resolve()), self.device)
+        # None until the model loads: asking torch for CUDA imports torch (seconds on two
+        # cores), and work answered from the cache never needs it
+        self._device = device
         # Loading the model takes seconds on two cores: wait until something needs encoding,
         # so work whose vectors are all cached (topics, suggestions) never loads it.
         known = _dimension_from_folder(folder)
         self.dim = known if known is not None else self._dimension_from_model()
 
     @property
+    def device(self) -> str:
+        if self._device is None:
+            self._device = default_device()
+        return self._device
+
+    @property
     def model(self) -> Any:
-        key = self._key
         folder = self.path
+        key = (str(folder.resolve()), self.device)
         if key not in _MODEL_CACHE:
             try:
                 from sentence_transformers import SentenceTransformer

@@ -30,7 +30,9 @@ from qualkit.assist.embed import (
     Cancel,
     Embedder,
     Progress,
+    StoreCachedEmbedder,
     embed_segments,
+    embed_texts_cached,
     embedder_for,
 )
 from qualkit.assist.evidence import (
@@ -72,6 +74,9 @@ class SegmentTable:
     ctx: np.ndarray  # embedding of the preceding interviewer segment (zeros if none)
     rel_pos: np.ndarray  # relative position of the turn within its transcript
     row_of: dict[int, int]  # segment_id -> row
+    # rows whose own and context vectors are embedded (None: every row); a partial table
+    # (``required``) leaves the rest as zeros until the background embedding reaches them
+    ready: np.ndarray | None = None
 
 
 def build_segment_table(
@@ -80,6 +85,7 @@ def build_segment_table(
     progress: Progress | None = None,
     cancel: Cancel = None,
     transcripts: Iterable[str] | None = None,
+    required: Iterable[int] | None = None,
 ) -> SegmentTable:
     """Embed (cached) and lay out the project's segments.
 
@@ -88,14 +94,18 @@ def build_segment_table(
     exemplars, so a limited table answers exactly as the full one does for the segments it
     holds, after embedding a fraction of the project: the workbench uses it to show the
     first suggestions for the open transcript at once.
+
+    ``required`` (segment ids) goes further: only those segments, the coded ones and the
+    interviewer turns before them are embedded now; every other row takes its vector from the
+    cache if it is there and is marked not ready otherwise (``SegmentTable.ready``). Ready rows
+    score exactly as in the full table; the rows keep their transcript order, so neighbours
+    are the same.
     """
     allseg = project.segments(include_interviewer=True)
+    exemplar_ids = set(exemplar_codings(project, None)["segment_id"].astype(int))
     if transcripts is not None:
         wanted = set(transcripts) | set(exemplar_codings(project, None)["transcript"])
         allseg = allseg[allseg["transcript"].isin(wanted)].reset_index(drop=True)
-    emb_all, _ = embed_segments(
-        project, embedder, progress=progress, cancel=cancel, segments=allseg
-    )
     if len(allseg) == 0:
         raise ProjectError("the project has no segments yet: run qualkit ingest first")
     order = np.lexsort(
@@ -106,7 +116,6 @@ def build_segment_table(
         )
     )
     allseg = allseg.iloc[order].reset_index(drop=True)
-    emb_all = emb_all[order]
     is_int = allseg["is_interviewer"].to_numpy(dtype=bool)
     trans = allseg["transcript"].astype(str).to_numpy()
     turn = allseg["turn"].to_numpy(dtype=np.float64)
@@ -118,6 +127,16 @@ def build_segment_table(
     first_of_transcript = np.concatenate(([True], trans[1:] != trans[:-1]))
     transcript_start = np.maximum.accumulate(np.where(first_of_transcript, rows, 0))
     ctx_row = np.where(before >= transcript_start, before, -1)
+    if required is None:
+        emb_all, _ = embed_segments(
+            project, embedder, progress=progress, cancel=cancel, segments=allseg
+        )
+        present = np.ones(len(allseg), dtype=bool)
+    else:
+        ids = allseg["segment_id"].to_numpy(dtype=np.int64)
+        need = np.isin(ids, np.fromiter(set(required) | exemplar_ids, dtype=np.int64))
+        need_rows = np.union1d(np.where(need)[0], ctx_row[need & (ctx_row >= 0)])
+        emb_all, present = _embed_some(project, embedder, allseg, need_rows, progress, cancel)
     max_turn = allseg.groupby("transcript")["turn"].transform("max").to_numpy(dtype=np.float64)
     rel = np.where(max_turn > 0, turn / np.maximum(max_turn, 1), 0.0)
     keep = np.where(~is_int)[0]
@@ -125,8 +144,51 @@ def build_segment_table(
     ctx = np.zeros((len(keep), emb_all.shape[1]), dtype=np.float32)
     has = ctx_row[keep] >= 0
     ctx[has] = emb_all[ctx_row[keep][has]]
+    ready = present[keep] & np.where(has, present[ctx_row[keep].clip(min=0)], True)
     row_of = {int(s): i for i, s in enumerate(frame["segment_id"].tolist())}
-    return SegmentTable(frame, emb_all[keep], ctx, rel[keep].astype(np.float32), row_of)
+    return SegmentTable(
+        frame,
+        emb_all[keep],
+        ctx,
+        rel[keep].astype(np.float32),
+        row_of,
+        None if ready.all() else ready,
+    )
+
+
+def _embed_some(
+    project: Any,
+    embedder: Embedder,
+    allseg: Any,
+    need_rows: np.ndarray,
+    progress: Progress | None,
+    cancel: Cancel,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors for every row of ``allseg``: ``need_rows`` embedded now (cached), the others
+    read from the cache where they are; returns (matrix, which rows have a vector)."""
+    texts = allseg["text"].tolist()
+    hashes = allseg["text_hash"].tolist()
+    emb = np.zeros((len(allseg), embedder.dim), dtype=np.float32)
+    present = np.zeros(len(allseg), dtype=bool)
+    if len(need_rows):
+        got, _ = embed_texts_cached(
+            project.store,
+            embedder,
+            [texts[i] for i in need_rows],
+            [hashes[i] for i in need_rows],
+            progress=progress,
+            cancel=cancel,
+        )
+        emb[need_rows] = got
+        present[need_rows] = True
+    others = np.setdiff1d(np.arange(len(allseg)), need_rows)
+    cached = project.store.get_embeddings(embedder.model_id, [hashes[i] for i in others])
+    for i in others.tolist():
+        vec = cached.get(hashes[i])
+        if vec is not None:
+            emb[i] = vec
+            present[i] = True
+    return emb, present
 
 
 def exemplar_codings(project: Any, coder: str | None, blind: bool | None = None) -> Any:
@@ -156,6 +218,7 @@ class Suggester:
         progress: Progress | None = None,
         cancel: Cancel = None,
         transcripts: Iterable[str] | None = None,
+        required: Iterable[int] | None = None,
     ) -> None:
         self.project = project
         self.embedder = embedder or embedder_for(project)
@@ -164,8 +227,13 @@ class Suggester:
         self.coder = coder
         # None: every segment; else only these transcripts (and those holding exemplars).
         self.transcripts = None if transcripts is None else set(transcripts)
-        self.table = build_segment_table(project, self.embedder, progress, cancel, transcripts)
-        self._codebook_embedder = RememberingEmbedder(self.embedder)
+        self.table = build_segment_table(
+            project, self.embedder, progress, cancel, transcripts, required
+        )
+        # codebook text is cached in the store too: a fresh workbench reads it, not the model
+        self._codebook_embedder = RememberingEmbedder(
+            StoreCachedEmbedder(self.embedder, project.store)
+        )
         self.features = segment_features(
             self.table.emb, self.table.ctx, self.table.rel_pos, self.cfg
         )
@@ -245,6 +313,13 @@ class Suggester:
         return neighbour_priors(rows, self.train_rows, self.Y, self._transcripts, self.cfg)
 
     # -- public ---------------------------------------------------------------------------
+    def ready(self, segment_id: int) -> bool:
+        """Whether ``segment_id`` is in the table with its vectors (see ``required``)."""
+        row = self.table.row_of.get(int(segment_id))
+        if row is None:
+            return False
+        return self.table.ready is None or bool(self.table.ready[row])
+
     def rows_for(self, segment_ids: Sequence[int]) -> np.ndarray:
         out = []
         for s in segment_ids:

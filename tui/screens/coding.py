@@ -19,11 +19,12 @@ from qualkit.tui.problems import problem_text
 from qualkit.tui.screens.coding_keys import CodingActions
 from qualkit.tui.screens.coding_layout import AdaptiveLayout, empty_project_message
 from qualkit.tui.screens.coding_list import TranscriptListing
+from qualkit.tui.screens.coding_suggestions import SuggestionActions
 from qualkit.tui.screens.db_watch import start_window
 from qualkit.tui.widgets.dialogs import MessageScreen
 from qualkit.tui.widgets.panels import CodebookTree, SuggestionsPanel, TranscriptList
 from qualkit.tui.widgets.transcript_view import TranscriptView
-from qualkit.tui.workers import SuggestionEngine, Unavailable, check_transcripts
+from qualkit.tui.workers import SuggestionEngine, check_transcripts
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,17 +33,16 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, Tree
-from textual.worker import get_current_worker
 
 from qualkit.agreement.blinding import blind_for
-from qualkit.assist.feedback import record_feedback, rejected_on_leaving
+from qualkit.assist.embed_service import BackgroundProgress, EmbeddingService
 from qualkit.errors import QualkitError
 from qualkit.project import Project
 
 T = TypeVar("T")
 
 
-class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
+class CodingScreen(TranscriptListing, AdaptiveLayout, SuggestionActions, CodingActions, Screen):
     """Transcripts | transcript | codebook, suggestions, status."""
 
     BINDINGS = [
@@ -63,6 +63,16 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
 
     class SuggestionsProgressed(Progressed):
         """Segments embedded so far while suggestions are computed."""
+
+    class EmbeddingProgressed(Message):
+        """Where the background embedding is; a newer one replaces one still queued."""
+
+        def __init__(self, progress: BackgroundProgress) -> None:
+            super().__init__()
+            self.progress = progress
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, type(self))
 
     class WorkFailed(Message):
         def __init__(self, what: str, message: str, dialog: bool = False) -> None:
@@ -92,7 +102,13 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
         self._applied_here: set[str] = set()
         # The participant attribute the transcript list is grouped by (remembered per project).
         self.group_by: str | None = project.remembered("workbench.group_by")
-        self.engine = SuggestionEngine(project.root, coder) if suggestions else None
+        # The model loads, and the project embeds, in one background thread from the start.
+        self.embedding: EmbeddingService | None = None
+        self.engine: SuggestionEngine | None = None
+        if suggestions:
+            self._start_embedding()
+        self._embed_note = ""
+        self._embedding_paused = False
         self._cancel = threading.Event()
         self._codebook_problem: str | None = None
         self._status_line = ""
@@ -150,6 +166,9 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
         self.call_after_refresh(self._check_transcripts)
+        if self.embedding is not None:
+            # after the first frame: importing the model holds the interpreter for seconds
+            self.call_after_refresh(self.embedding.start)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -278,6 +297,7 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
         view.show(items, cursor)
         if not self.query_one(TranscriptList).highlight_transcript(transcript):
             self.show_transcript_list(transcript)  # outside the window shown: move it
+        self._embed_in_background()
 
     @on(OptionList.OptionSelected, "#transcripts")
     def _transcript_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -354,101 +374,6 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
         if self.engine is not None:
             self.engine.mark_stale()
 
-    # -- suggestions -------------------------------------------------------------------------
-
-    def _request_suggestions(self) -> None:
-        item = self.view.current
-        if self.engine is None:
-            self._show_suggestions("suggestions off")
-            return
-        if self._suggestions_paused:
-            self._show_suggestions("suggestions paused (F5 resumes)")
-            return
-        if item is None or not item.coding_unit:
-            return
-        self._cancel.clear()
-        if not self.suggestions:
-            self._show_suggestions("computing suggestions … (Esc cancels)")
-        self._suggest(item.segment_id)
-
-    @work(thread=True, exclusive=True, group="suggest")
-    def _suggest(self, segment_id: int) -> None:
-        worker = get_current_worker()
-        cancel = self._cancel
-        engine = self.engine
-        assert engine is not None
-
-        def progress(done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(self.SuggestionsProgressed(done, total))
-
-        try:
-            found = engine.suggest(segment_id, 9, progress, cancel)
-        except Unavailable as exc:
-            self.post_message(self.WorkFailed("suggestions", str(exc)))
-            self.post_message(self.SuggestionsComputed(segment_id, []))
-            return
-        except (QualkitError, OSError, ValueError, RuntimeError) as exc:
-            if "cancel" not in str(exc).lower():  # Esc: the screen already says so
-                self.post_message(self.WorkFailed("suggestions", problem_text(exc)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(self.SuggestionsComputed(segment_id, found))
-
-    def on_coding_screen_suggestions_progressed(self, message: SuggestionsProgressed) -> None:
-        if message.total:
-            self._show_suggestions(f"embedding {message.done}/{message.total} … (Esc cancels)")
-
-    def on_coding_screen_suggestions_computed(self, message: SuggestionsComputed) -> None:
-        item = self.view.current
-        if item is None or item.segment_id != message.segment_id:
-            return
-        self.suggestions = message.suggestions
-        self._suggested_for = message.segment_id
-        self._show_suggestions(None if message.suggestions else "no strong match")
-
-    def _log_rejected_suggestion(self) -> None:
-        """Leaving a segment the coder coded in this visit without taking the first
-        suggestion: log that suggestion as rejected (the audit trail of how often suggestions
-        were right, per code)."""
-        if self._suggested_for is None:
-            return
-        top = rejected_on_leaving(self.suggestions, self._applied_here)
-        if top is None:
-            return
-        segment_id = self._suggested_for
-        self.attempt(
-            lambda: record_feedback(
-                self.project, self.coder, segment_id, top, accepted=False, rank=1
-            )
-        )
-
-    def _show_suggestions(self, note: str | None) -> None:
-        panel = self.query_one("#suggestions", SuggestionsPanel)
-        if note is not None or not self.suggestions:
-            panel.show_note(note)
-        else:
-            panel.show(self.suggestions, self._code_color, self._code_label)
-
-    def action_refresh_suggestions(self) -> None:
-        self._suggestions_paused = False
-        if self.engine is None:
-            self.engine = SuggestionEngine(self.project.root, self.coder)
-        self.engine.mark_stale()
-        self._request_suggestions()
-
-    def action_cancel_work(self) -> None:
-        """Esc: back to the transcript from a side tab; else stop the suggestion worker (what
-        it embedded so far stays cached)."""
-        if self.narrow and self.tab != "view":
-            self.toggle_tab("view")
-            return
-        if any(w.group == "suggest" and w.is_running for w in self.workers):
-            self._cancel.set()
-            self.workers.cancel_group(self, "suggest")
-            self._suggestions_paused = True
-            self._show_suggestions("suggestions paused (F5 resumes)")
-
     # -- codebook tree -----------------------------------------------------------------------
 
     @on(Tree.NodeHighlighted, "#codebook")
@@ -480,5 +405,9 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, CodingActions, Screen):
 
     def on_unmount(self) -> None:
         self._cancel.set()
+        if self.embedding is not None:
+            # Asked, not awaited: the thread stops after the batch in hand (run_app gives it a
+            # second before the process ends); it holds nothing that could be half-written.
+            self.embedding.stop(timeout=0)
         if self.engine is not None:
             self.engine.close()

@@ -111,6 +111,8 @@ class AdaptiveLayout:
                     parts.append("done ✓")
         if self.blind:
             parts.append("blind")
+        if self._embed_note:
+            parts.append(self._embed_note)
         line = " · ".join(parts)
         if line != self._status_line:
             self._status_line = line
