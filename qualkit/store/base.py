@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,6 +118,8 @@ class StoreBase:
             self._check_integrity()
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):  # busy, not damaged: no restore hint
+                raise _as_qualkit_error(self.path, exc) from None
             raise ProjectError(
                 f"{self.path}: cannot open the project database: {exc}; {RESTORE_HINT}"
             ) from None
@@ -126,10 +129,26 @@ class StoreBase:
         c = self.conn
         c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         c.execute("PRAGMA foreign_keys = ON")
-        mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = self._switch_to_wal()
         if mode.lower() != "wal":
             raise ProjectError(f"{self.path}: cannot switch the database to WAL mode ({mode})")
         c.execute("PRAGMA synchronous = FULL")
+
+    def _switch_to_wal(self) -> str:
+        """Switch a new database to WAL. SQLite does not call the busy handler for this switch,
+        so when several processes open a new project at once, one can get "database is locked"
+        at once: wait and retry, within the same budget as any other lock."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.01
+        while True:
+            try:
+                return str(self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
 
     def _check_integrity(self) -> None:
         rows = self.conn.execute("PRAGMA quick_check").fetchall()
