@@ -367,12 +367,12 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
         """Segments per code, rolled up the codebook: a theme counts each segment that has the
         theme or any of its sub-codes once (one coder's codings, or anyone's)."""
         book = self.codebook
-        segments: dict[str, set[int]] = {}
-        for segment_id, code_id, _ in self.store.coded_pairs(coder):
-            lineage = [code_id, *book.ancestors(code_id)] if code_id in book else [code_id]
-            for code in lineage:
-                segments.setdefault(code, set()).add(segment_id)
-        return {code: len(ids) for code, ids in segments.items()}
+        counted_as = [
+            (code_id, label)
+            for code_id in book.codes
+            for label in (code_id, *book.ancestors(code_id))
+        ]
+        return self.store.code_segment_counts(counted_as, coder)
 
     def segment_rows(self, transcript: str | None = None) -> list[SegmentRow]:
         """Segments as typed rows in transcript order, orphaned ones last (`segments()` is the

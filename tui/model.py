@@ -210,7 +210,9 @@ def code_counts(project: Project, coder: str, blind: bool) -> tuple[Counter, Cou
     rolled up the codebook by the core: a theme counts its own and its sub-codes' segments,
     each once."""
     mine = Counter(project.code_counts(coder))
-    everyone = Counter(project.code_counts(project.visible_layer(coder, blind)))
+    layer = project.visible_layer(coder, blind)
+    # a blind coder sees only their own layer: the same counts, not worth a second pass
+    everyone = Counter(mine) if layer == coder else Counter(project.code_counts(layer))
     return mine, everyone
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -227,6 +228,29 @@ class CodingTables(EventLog):
             sql += " AND coder = ?"
             args = (coder,)
         return dict(self.conn.execute(sql + " GROUP BY code_id", args).fetchall())
+
+    def code_segment_counts(
+        self, counted_as: Sequence[tuple[str, str]], coder: str | None = None
+    ) -> dict[str, int]:
+        """Distinct segments per code among the live codings on live text (all coders, or one),
+        counted in one aggregate query rather than read into Python row by row.
+
+        ``counted_as`` holds (code, label) pairs: a coding with that code counts towards each of
+        its labels (a code and the themes above it). A code with no pair counts as itself."""
+        sql = (
+            "WITH lineage(code_id, label) AS ("
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) "
+            "SELECT COALESCE(l.label, c.code_id) AS counted, COUNT(DISTINCT c.segment_id) "
+            "FROM codings c JOIN segments s ON s.id = c.segment_id "
+            "LEFT JOIN lineage l ON l.code_id = c.code_id "
+            "WHERE c.removed = 0 AND s.orphaned = 0"
+        )
+        args: tuple = (json.dumps([list(pair) for pair in counted_as]),)
+        if coder is not None:
+            sql += " AND c.coder = ?"
+            args += (coder,)
+        rows = self.conn.execute(sql + " GROUP BY counted", args).fetchall()
+        return {str(code): int(n) for code, n in rows}
 
     def coded_pairs(
         self, coder: str | None = None, transcripts: Sequence[str] | None = None
