@@ -367,12 +367,16 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
         """Segments per code, rolled up the codebook: a theme counts each segment that has the
         theme or any of its sub-codes once (one coder's codings, or anyone's)."""
         book = self.codebook
-        counted_as = [
-            (code_id, label)
-            for code_id in book.codes
-            for label in (code_id, *book.ancestors(code_id))
-        ]
-        return self.store.code_segment_counts(counted_as, coder)
+        # each code's segments once, then each label the union of its codes' (cheap: a set per
+        # code, not a lineage per coding)
+        sets: dict[str, list[set[int]]] = {}
+        for code_id, segments in self.store.coded_segments_by_code(coder).items():
+            for label in [code_id, *book.ancestors(code_id)] if code_id in book else [code_id]:
+                sets.setdefault(label, []).append(segments)
+        return {
+            label: len(held[0]) if len(held) == 1 else len(set().union(*held))
+            for label, held in sets.items()
+        }
 
     def segment_rows(self, transcript: str | None = None) -> list[SegmentRow]:
         """Segments as typed rows in transcript order, orphaned ones last (`segments()` is the

@@ -171,7 +171,7 @@ def counts_from_every_coding(p: Project, coder: str | None) -> dict[str, int]:
     return {code: len(ids) for code, ids in segments.items()}
 
 
-def test_the_codebook_counts_query_matches_a_pass_over_every_coding(tmp_path: Path) -> None:
+def test_the_codebook_counts_from_the_index_match_a_pass_over_every_coding(tmp_path: Path) -> None:
     write_tiny_project(tmp_path)
     with Project.open(tmp_path) as p:
         p.ingest()
