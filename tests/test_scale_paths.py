@@ -1,7 +1,7 @@
 """The paths that keep large projects cheap give the same answers as the plain ones: progress for
 a few transcripts, the ingest check that skips unchanged folders, the agreement bootstrap drawn in
 blocks, the neighbour prior over a window, suggestion reasons searched per code, the codebook's
-counts as one query, and the file journal of a killed import."""
+counts read from the index of live codings, and the file journal of a killed import."""
 
 from __future__ import annotations
 
