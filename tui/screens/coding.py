@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from qualkit.tui import model
+from qualkit.tui import heap, model
 from qualkit.tui.bindings import CODING_ACTIONS, bindings
 from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
@@ -166,6 +166,7 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, SuggestionActions, CodingA
         view.focus()
         self.set_interval(2.0, self._watch_codebook)
         self.call_after_refresh(self._check_transcripts)
+        self.call_after_refresh(heap.settle)  # after the first frame: see heap.py
         if self.embedding is not None:
             # after the first frame: importing the model holds the interpreter for seconds
             self.call_after_refresh(self.embedding.start)
@@ -405,6 +406,7 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, SuggestionActions, CodingA
 
     def on_unmount(self) -> None:
         self._cancel.set()
+        heap.release()
         if self.embedding is not None:
             # Asked, not awaited: the thread stops after the batch in hand (run_app gives it a
             # second before the process ends); it holds nothing that could be half-written.
