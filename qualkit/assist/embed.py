@@ -11,7 +11,6 @@ and an interrupted run keeps every batch already written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from qualkit.assist.model_files import (  # noqa: F401 (re-exported: callers imp
     weights_file,
 )
 from qualkit.errors import QualkitError
+from qualkit.ingest.segmentation import text_hash
 
 Progress = Callable[[int, int], Any]
 Cancel = Any  # a threading.Event-like object (is_set()) or a callable returning bool
@@ -429,5 +429,5 @@ class StoreCachedEmbedder(Embedder):
         progress: Progress | None = None,
         cancel: Cancel = None,
     ) -> np.ndarray:
-        hashes = [hashlib.sha256(str(t).encode("utf-8")).hexdigest()[:32] for t in texts]
+        hashes = [text_hash(str(t)) for t in texts]
         return embed_texts_cached(self.store, self.inner, texts, hashes, progress, cancel)[0]

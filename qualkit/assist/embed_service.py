@@ -10,7 +10,6 @@ keeps every batch already written and never leaves a half-written vector.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -70,6 +69,22 @@ def stop_all(timeout: float = 2.0) -> bool:
     return not any(service.running for service in services)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _limit_blas(threads: int) -> Any | None:
+    """Limit numpy's BLAS to `threads` (process-wide); the limiter, to restore, or None."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def _leave_a_core(torch_too: bool = True) -> None:
     """Run the model on all cores but one, so the workbench stays responsive (numpy's BLAS
     threads always; torch's too when it runs the model: importing it costs seconds).
@@ -79,33 +94,24 @@ def _leave_a_core(torch_too: bool = True) -> None:
     lose most when the cores are shared). The setting is the process's; only the workbench
     starts this service.
     """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=max(1, cores - 1), user_api="blas")
-    except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        pass
+    threads = max(1, _cores() - 1)
+    _limit_blas(threads)
     if torch_too:
         import torch
 
-        torch.set_num_threads(max(1, cores - 1))
+        torch.set_num_threads(threads)
 
 
 @contextmanager
 def _all_cores() -> Iterator[None]:
     """numpy's BLAS on every core while a coder waits for an answer; background work then goes
     back to the limit `_leave_a_core` set."""
+    limiter = _limit_blas(_cores())
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         yield
-        return
-    with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):
-        yield
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
 
 
 @dataclass
@@ -132,11 +138,6 @@ class BackgroundProgress:
             f"embedding {self.transcript} {self.segments_done}/{self.segments_total} "
             f"({self.transcripts_done}/{self.transcripts_total} transcripts done)"
         )
-
-
-def text_key(text: str) -> str:
-    """The cache key of a text (the same hash ingest gives a segment's words)."""
-    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass
