@@ -76,10 +76,10 @@ def test_only_folders_it_computes_exactly_are_supported(folder: Path, tmp_path: 
 
 def test_small_calls_use_numpy_large_calls_torch(folder: Path) -> None:
     embedder = SentenceTransformerEmbedder(device="cpu")
-    assert embedder._use_fast(10)
-    assert not embedder._use_fast(FAST_MAX_TEXTS + 1)
+    assert embedder._fast_for(10) is not None
+    assert embedder._fast_for(FAST_MAX_TEXTS + 1) is None
     embedder.prefer_fast = True  # the workbench's embedding thread
-    assert embedder._use_fast(FAST_MAX_TEXTS + 1)
+    assert embedder._fast_for(FAST_MAX_TEXTS + 1) is not None
     assert SentenceTransformerEmbedder(device="cuda").fast_model is None
 
 

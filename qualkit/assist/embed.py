@@ -268,10 +268,11 @@ class SentenceTransformerEmbedder(Embedder):
         folder = str(self.path.resolve())
         return any(key[0] == folder for key in _MODEL_CACHE)
 
-    def _use_fast(self, n: int) -> bool:
+    def _fast_for(self, n: int) -> Any | None:
+        """The numpy encoder for a call of `n` texts, or None when torch should take it."""
         if self._torch_loaded() or not (self.prefer_fast or n <= FAST_MAX_TEXTS):
-            return False
-        return self.fast_model is not None
+            return None
+        return self.fast_model
 
     def _dimension_from_model(self) -> int:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or getattr(
@@ -295,7 +296,7 @@ class SentenceTransformerEmbedder(Embedder):
         # progress and cancellation does not cost padding efficiency.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         chunk = chunk or max(batch_size * 4, 256)
-        fast = self.fast_model if self._use_fast(n) else None
+        fast = self._fast_for(n)
         done = 0
         for start in range(0, n, chunk):
             if is_cancelled(cancel):
