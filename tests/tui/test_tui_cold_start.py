@@ -19,7 +19,6 @@ from qualkit.assist.embed import HashingEmbedder
 from qualkit.assist.suggest import Suggester
 from qualkit.project import Project
 
-pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 TOPICS = (
     "the health visitor told us about the group when the baby was small",

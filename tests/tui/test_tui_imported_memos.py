@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from qualkit.tui.app import QualkitApp
 from qualkit.tui.widgets.dialogs import MemoScreen
 from qualkit.tui.widgets.panels import CodebookTree, TranscriptList
@@ -25,8 +24,6 @@ from qualkit.exchange.refi_model import (
     RefiUser,
 )
 from qualkit.project import Project
-
-pytestmark = pytest.mark.asyncio
 
 SIZE = (120, 40)
 # Fictional field notes: two one-sentence paragraphs, no speaker labels (a document).

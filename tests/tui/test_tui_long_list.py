@@ -13,8 +13,6 @@ from qualkit.tui.widgets.panels import TranscriptList
 
 from qualkit.project import Project
 
-pytestmark = pytest.mark.asyncio
-
 SIZE = (120, 40)
 WINDOW = 4
 

@@ -16,7 +16,6 @@ from qualkit.project import Project
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from second_project import code_both, make_second_project, unit_ids  # noqa: E402
 
-pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from qualkit.tui.app import CodingScreen, QualkitApp
 from qualkit.tui.widgets.transcript_view import TranscriptView
 from tui_project import CODEBOOK, make_project
 
 from qualkit.assist.feedback import suggestion_log
 from qualkit.project import Project
-
-pytestmark = pytest.mark.asyncio
 
 SIZE = (120, 40)
 
@@ -569,6 +566,52 @@ async def test_topics_can_be_limited_to_what_nobody_has_coded(study: Path, monke
     assert [c["uncoded"] for c in calls] == [False, True]
     assert calls[1]["coder"] is None  # not blind: nobody's codings
     assert "segments nobody has coded" in status
+
+
+async def test_a_cursor_move_behind_another_screen_waits_for_it_to_close(
+    study: Path, monkeypatch
+) -> None:
+    """The coding screen can move while hidden (the codebook or another window changed it).
+
+    Its suggestion request used to run on the top screen's refresh, and on exit after the
+    coding screen had been torn down: a NoMatches traceback. Now it waits for the return.
+    """
+    from qualkit.tui import workers
+    from qualkit.tui.screens import topics as topics_screen
+
+    asked: list[int] = []
+
+    def record_suggest(self, segment_id, limit, progress, cancel):
+        asked.append(segment_id)
+        return []
+
+    monkeypatch.setattr(workers.SuggestionEngine, "suggest", record_suggest)
+    monkeypatch.setattr(topics_screen, "compute_topics", lambda *a, **k: [])
+    project, app = open_app(study, suggestions=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        coding, view = app.screen, view_of(app)
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is not coding
+        before = list(asked)
+        view.move_to(view.find(lambda item: item.coding_unit, 1))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert asked == before  # nothing asked for a screen nobody sees
+        await pilot.press("escape")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is coding
+        assert asked[-1] == view.current.segment_id
+        await pilot.press("t")
+        await pilot.pause()
+        view.move_to(view.find(lambda item: item.coding_unit, 1))
+        await pilot.pause()
+    # leaving the app with the request still owed ends cleanly (run_test re-raises errors)
 
 
 def test_suggestion_reasons_show_how_strong_the_evidence_is() -> None:

@@ -100,6 +100,8 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, SuggestionActions, CodingA
         # applied to it during this visit (to log accepted and rejected suggestions).
         self._suggested_for: int | None = None
         self._applied_here: set[str] = set()
+        # A cursor move while another screen was on top: ask for suggestions on return.
+        self._suggestions_owed = False
         # The participant attribute the transcript list is grouped by (remembered per project).
         self.group_by: str | None = project.remembered("workbench.group_by")
         # The model loads, and the project embeds, in one background thread from the start.

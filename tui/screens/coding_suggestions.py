@@ -55,6 +55,12 @@ class SuggestionActions:
             self._update_status()
 
     def _request_suggestions(self) -> None:
+        # Deferred callbacks run on whichever screen is on top, and after the app has begun
+        # tearing this one down on exit; a hidden screen asks again when it shows (on resume).
+        if not self.is_current:
+            self._suggestions_owed = True
+            return
+        self._suggestions_owed = False
         item = self.view.current
         if self.engine is None:
             self._show_suggestions("suggestions off")
@@ -131,6 +137,10 @@ class SuggestionActions:
             panel.show_note(note)
         else:
             panel.show(self.suggestions, self._code_color, self._code_label)
+
+    def on_screen_resume(self) -> None:
+        if self._suggestions_owed:
+            self._request_suggestions()
 
     def action_refresh_suggestions(self) -> None:
         self._suggestions_paused = False
