@@ -52,6 +52,10 @@ class EventLog(StoreBase):
         """SQLite's change counter: it moves when another connection commits (not this one)."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def last_event_id(self) -> int:
+        """The newest event's id (0 for none): it grows with every change anybody logs."""
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
     def _log(
         self, c: sqlite3.Connection, coder: str, action: str, payload: dict, state: int = DONE
     ) -> int:

@@ -219,3 +219,35 @@ async def test_coder_option_does_not_replace_the_remembered_coder(
     with Project.open(root) as p:
         assert p.remembered_coder == "ben"
     assert opened == ["ben", "ben"]
+
+
+async def test_cache_writes_from_another_connection_do_not_reload_the_window(
+    tmp_path: Path,
+) -> None:
+    """The background embedding thread writes the embedding cache on its own connection, which
+    moves SQLite's data_version every time. The window used to reload its transcript on each
+    such write, and so restarted the suggestion request for the segment on screen; only a
+    change somebody made (an event) reloads it now."""
+    import numpy as np
+
+    root = make_second_project(tmp_path / "s", blind="true")
+    project, app = open_app(root, "ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        reloads: list[str] = []
+        opened = screen.open_transcript
+        screen.open_transcript = lambda *a, **k: (reloads.append(a[0]), opened(*a, **k))[1]
+        with Project.open(root) as other:
+            other.store.put_embeddings("test-model", {"abc": np.ones(4, dtype="float32")})
+            sid = screen.view.current.segment_id
+            other.store.record_suggestion("ana", sid, "referral", 0.5, 1, False)
+            await pilot.pause(2.5)
+            assert reloads == []
+            # a coding made elsewhere still comes in
+            other.code(sid, "referral", "ana")
+            await pilot.pause(2.5)
+            assert reloads == [screen.transcript]
+            item = next(s for s in screen.view.items if s.segment_id == sid)
+            assert item.codes_by("ana") == ["referral"]
+    project.close()

@@ -1,6 +1,6 @@
 """Pick up codings made elsewhere (another window, the CLI, a merge) within a second or two,
-by watching the database change counter (the store's data_version) rather than re-reading
-rows."""
+by watching the database change counter and the event log (sessions.OutsideChanges) rather
+than re-reading rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from qualkit.agreement.blinding import open_session
 from qualkit.errors import QualkitError
-from qualkit.sessions import data_version
+from qualkit.sessions import OutsideChanges
 
 WATCH_SECONDS = 1.0
 
@@ -26,16 +26,15 @@ def start_window(screen: Any) -> None:
 
 
 def watch_database(screen: Any, every: float = WATCH_SECONDS) -> None:
-    """Check the counter every `every` seconds; reload what the screen shows when it moved."""
-    seen = {"version": data_version(screen.project)}
+    """Check every `every` seconds; reload what the screen shows when somebody changed it."""
+    changes = OutsideChanges(screen.project)
 
     def check() -> None:
         try:
-            version = data_version(screen.project)
+            moved = changes.moved()
         except QualkitError:
             return
-        if version != seen["version"]:
-            seen["version"] = version
+        if moved:
             refresh_from_database(screen)
 
     screen.set_interval(every, check)
