@@ -4,6 +4,7 @@ result or one clear qualkit error, never a traceback or a hang (each example has
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import tempfile
 from pathlib import Path
@@ -49,12 +50,17 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
     return bytes(data)
 
 
-_FOLDER = Path(tempfile.mkdtemp(prefix="qk-prop-"))
-atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
+@functools.cache
+def _folder() -> Path:
+    # Made on first use, not on import: every process that imported this module (collection,
+    # spawned children that exit without atexit) used to leave an empty qk-prop-* in /tmp.
+    folder = Path(tempfile.mkdtemp(prefix="qk-prop-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _in_file(name: str, data: bytes) -> Path:
-    path = _FOLDER / name
+    path = _folder() / name
     path.write_bytes(data)
     return path
 
