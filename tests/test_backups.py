@@ -127,11 +127,14 @@ def test_daily_backup_on_the_first_write_of_the_day_from_any_entry_point(tmp_pat
 
 def test_ctrl_c_during_backup_reports_and_leaves_no_partial_file(tmp_path: Path) -> None:
     coded_project(tmp_path)
-    # A database big enough that the copy takes many steps.
+    # A database big enough that the copy takes many steps (16 MB of memos; the embedding
+    # vectors live in cache.db, which backups leave out).
     with Project.open(tmp_path) as p:
-        rng = np.random.default_rng(0)
-        vectors = {f"h{i}": rng.random(1024, dtype=np.float32) for i in range(4000)}
-        p.store.put_embeddings("big", vectors)
+        with p.store.transaction() as c:
+            c.executemany(
+                "INSERT INTO memos(kind, target, coder, text, updated) VALUES (?,?,?,?,?)",
+                [("segment", str(i), "ana", "x" * 4000, "2026") for i in range(4000)],
+            )
     script = (
         "import os, signal, sys, threading\n"
         "from qualkit.store import backups\n"
@@ -153,3 +156,17 @@ def test_ctrl_c_during_backup_reports_and_leaves_no_partial_file(tmp_path: Path)
     assert "interrupted" in err and "Traceback" not in err
     left = [f.name for f in (tmp_path / ".qualkit" / "backups").iterdir()]
     assert not [n for n in left if n.startswith(".partial") or n.endswith("-manual.db")], left
+
+
+def test_backups_leave_the_embedding_cache_out(tmp_path: Path) -> None:
+    """The vectors can be computed again; at 50,000 segments they were 78% of project.db."""
+    coded_project(tmp_path)
+    with Project.open(tmp_path) as p:
+        rng = np.random.default_rng(0)
+        p.store.put_embeddings(
+            "m", {f"h{i}": rng.random(384, dtype=np.float32) for i in range(5000)}
+        )
+        taken = p.store.backup(reason="manual")
+    assert Path(taken).stat().st_size < 1_000_000  # the vectors alone are 7.7 MB
+    with Project.open(tmp_path) as p:
+        assert p.store.embedding_count("m") == 5000

@@ -220,7 +220,7 @@ def test_kills_during_embedding_keep_a_sound_cache_and_finish_next_time(tmp_path
         os.kill(child.pid, signal.SIGKILL)
         child.join(timeout=30)
         assert state(root) == before
-        conn = sqlite3.connect(_db(root))
+        conn = sqlite3.connect(_db(root).with_name("cache.db"))
         try:
             bad = conn.execute(
                 "SELECT COUNT(*) FROM embeddings WHERE length(vector) != dim * 4"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from projects import write_tiny_project
 
@@ -109,7 +110,56 @@ def test_a_version_1_project_is_migrated_with_a_backup(tmp_path: Path) -> None:
         p.ingest()
         sid = int(p.segments().segment_id.iloc[0])
         p.mark_reviewed(sid, "ana")
-    assert list((tmp_path / ".qualkit" / "backups").glob("*before-migration-1-to-2.db"))
+    assert list((tmp_path / ".qualkit" / "backups").glob("*before-migration-1-to-*.db"))
+
+
+def test_a_version_2_project_moves_its_vectors_to_the_cache_file(tmp_path: Path) -> None:
+    """Schema 3 keeps the embedding vectors out of project.db (and so out of its backups):
+    the ones a schema-2 project cached come across, and the file gives back their space."""
+    write_tiny_project(tmp_path)
+    (tmp_path / ".qualkit").mkdir()
+    db = tmp_path / ".qualkit" / "project.db"
+    con = sqlite3.connect(db)
+    con.executescript(schema_module.MIGRATIONS[1] + schema_module.MIGRATIONS[2])
+    con.execute("PRAGMA user_version = 2")
+    rng = np.random.default_rng(0)
+    vectors = {f"h{i}": rng.random(384, dtype=np.float32) for i in range(3000)}
+    con.executemany(
+        "INSERT INTO embeddings(model_id, text_hash, dim, vector) VALUES (?,?,?,?)",
+        [("m", h, 384, v.astype("<f4").tobytes()) for h, v in vectors.items()],
+    )
+    con.commit()
+    con.close()
+    size_before = db.stat().st_size
+    with Project.open(tmp_path) as p:
+        assert p.store.schema_version == schema_module.SCHEMA_VERSION
+        got = p.store.get_embeddings("m", ["h0", "h2999", "absent"])
+        assert set(got) == {"h0", "h2999"}
+        assert np.array_equal(got["h2999"], vectors["h2999"])
+        assert p.store.embedding_count("m") == 3000
+    con = sqlite3.connect(db)
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    con.close()
+    assert "embeddings" not in tables
+    assert db.stat().st_size < size_before / 4  # 4.6 MB of vectors given back
+    assert (tmp_path / ".qualkit" / "cache.db").exists()
+
+
+def test_a_damaged_cache_file_is_set_aside_and_started_again(tmp_path: Path) -> None:
+    write_tiny_project(tmp_path)
+    with Project.open(tmp_path) as p:
+        p.ingest()
+        p.store.put_embeddings("m", {"a": np.ones(4, dtype=np.float32)})
+    cache = tmp_path / ".qualkit" / "cache.db"
+    for extra in (Path(f"{cache}-wal"), Path(f"{cache}-shm")):
+        extra.unlink(missing_ok=True)
+    cache.write_bytes(b"this is not a database" * 100)
+    with Project.open(tmp_path) as p:
+        assert p.store.get_embeddings("m", ["a"]) == {}  # computed again later, no error
+        p.store.put_embeddings("m", {"a": np.ones(4, dtype=np.float32)})
+        assert set(p.store.get_embeddings("m", ["a"])) == {"a"}
+        assert len(p.segments()) > 0  # the project itself untouched
+    assert list(cache.parent.glob("cache.db.unreadable-*"))
 
 
 def test_automatic_backups_before_reanchoring_and_daily(tmp_path: Path) -> None:

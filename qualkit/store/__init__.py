@@ -11,7 +11,7 @@ implements it from table groups that each keep one concern:
 - ``segments``: participants, transcripts, turns, segments, and writing an ingest
 - ``codings``: coder layers, memos, done marks
 - ``history``: undo and redo, defined on events
-- ``cache``: embeddings cache and suggestion feedback
+- ``cache``: the embeddings cache (its own file: ``embedding_cache``) and suggestion feedback
 """
 
 from __future__ import annotations

@@ -218,12 +218,29 @@ class StoreBase:
                 # opening the same new project at the same moment may have migrated it.
                 if c.execute("PRAGMA user_version").fetchone()[0] >= target:
                     continue
+                self._before_migration(target, c)
                 for statement in schema.MIGRATIONS[target].split(";"):
                     if statement.strip():
                         c.execute(statement)
                 c.execute(f"PRAGMA user_version = {target}")
         if version == 0:
             self._mint_project_uuid()
+        else:
+            self._compact_after_migration()
+
+    def _before_migration(self, target: int, c: Any) -> None:
+        """Work a migration needs beyond its SQL (a table group overrides it)."""
+
+    def _compact_after_migration(self) -> None:
+        """A migration that dropped data (schema 3: the embedding vectors) leaves free pages
+        that every backup would copy: give them back once, if nobody else has the file open."""
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        free = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
+        if pages and free / pages > 0.25:
+            try:
+                self.conn.execute("VACUUM")
+            except sqlite3.OperationalError:
+                pass  # busy: the space is reused by later writes instead
 
     def _mint_project_uuid(self) -> None:
         """Give a new project its identity once, at creation: exports derive their GUIDs from

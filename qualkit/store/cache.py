@@ -1,58 +1,53 @@
-"""Derived data kept to save work: the embeddings cache and the suggestion feedback log."""
+"""Derived data: the embeddings cache (kept in its own file) and the suggestion feedback log."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from qualkit.store.base import StoreBase, chunks, now
+from qualkit.store.base import StoreBase, now
+from qualkit.store.embedding_cache import CACHE_FILE, EmbeddingCache
 from qualkit.store.rows import SuggestionFeedback
 
 
 class CacheTables(StoreBase):
+    """The embedding cache (its own file, see embedding_cache) and the suggestion log."""
+
+    _embedding_cache: EmbeddingCache | None = None
+
+    @property
+    def embedding_cache(self) -> EmbeddingCache:
+        if self._embedding_cache is None:
+            self._embedding_cache = EmbeddingCache(self.path.with_name(CACHE_FILE))
+        return self._embedding_cache
+
+    def close(self) -> None:
+        if self._embedding_cache is not None:
+            self._embedding_cache.close()
+        super().close()
+
+    def _before_migration(self, target: int, c: Any) -> None:
+        if target == 3:
+            # Schema 3 drops the vectors from project.db: carry them over to the cache first
+            # (in batches, so a large cache is never all in memory).
+            cursor = c.execute("SELECT model_id, text_hash, dim, vector FROM embeddings")
+            while rows := cursor.fetchmany(2000):
+                self.embedding_cache.put_rows([tuple(r) for r in rows])
+
     def get_embeddings(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        for chunk in chunks(list(dict.fromkeys(hashes)), 900):
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? "
-                f"AND text_hash IN ({marks})",
-                (model_id, *chunk),
-            ):
-                found[r[0]] = np.frombuffer(r[1], dtype="<f4")
-        return found
+        return self.embedding_cache.get(model_id, hashes)
 
     def put_embeddings(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
-        with self.transaction() as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO embeddings(model_id, text_hash, dim, vector) "
-                "VALUES (?,?,?,?)",
-                [
-                    (model_id, h, int(v.shape[0]), np.asarray(v, dtype="<f4").tobytes())
-                    for h, v in vectors.items()
-                ],
-            )
+        self.embedding_cache.put(model_id, vectors)
 
     def embedding_count(self, model_id: str | None = None) -> int:
-        if model_id is None:
-            return self.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
-        return self.conn.execute(
-            "SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)
-        ).fetchone()[0]
+        return self.embedding_cache.count(model_id)
 
     def embedding_coverage(self, hashes: Iterable[str]) -> dict[str, int]:
         """Model id -> how many of ``hashes`` it has a cached vector for."""
-        counts: dict[str, int] = {}
-        for chunk in chunks(list(dict.fromkeys(hashes)), 900):
-            marks = ",".join("?" * len(chunk))
-            for model_id, n in self.conn.execute(
-                f"SELECT model_id, COUNT(*) FROM embeddings WHERE text_hash IN ({marks}) "
-                "GROUP BY model_id",
-                chunk,
-            ):
-                counts[model_id] = counts.get(model_id, 0) + n
-        return counts
+        return self.embedding_cache.coverage(hashes)
 
     def record_suggestion(
         self,

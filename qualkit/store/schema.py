@@ -1,6 +1,6 @@
 """The database schema, one entry per version: migrations run in order on `user_version`."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -114,4 +114,10 @@ CREATE TABLE reviews (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+# v3: the embedding vectors move to their own file (.qualkit/cache.db, see embedding_cache):
+# the store copies them there before this runs.
+_SCHEMA_V3 = """
+DROP TABLE embeddings;
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
