@@ -2,6 +2,7 @@
 
     python bench/pdpilot_project.py /tmp/pdpilot-project     # once
     python bench/new_interview_levers.py [/tmp/pdpilot-project] [--coder gold] [--nested]
+        [--fine-tune]
 
 Each row replaces the scoring of `qualkit eval suggestions --by transcript` (5 folds that hold
 out whole interviews, seed 0) and prints top-1/3/5 at both levels. Whatever a lever fits is
@@ -11,6 +12,8 @@ embedding model is the project's (`embedding_model:` in its qualkit.yaml), so po
 copy of the project set to all-mpnet-base-v2 measures the levers on that model. ``--nested``
 adds a row that chooses the lever per fold by a leave-one-interview-out pass inside the
 training folds (the logistic row left out: it is the slow one), the honest way to pick one.
+``--fine-tune`` adds a row that fine-tunes MiniLM on each fold's training segments (about 16
+minutes in all on 2 cores).
 """
 
 from __future__ import annotations
@@ -174,6 +177,70 @@ def lexical(f: Fold, weight: float = 0.3, lam: float = 1.0) -> np.ndarray:
     return f.blend(standardise_rows(f.ridge(f.test)) + weight * standardise_rows(words))
 
 
+def _question_texts(sug: Suggester) -> list[str | None]:
+    """The interviewer turn before each participant row, as the table's context vectors use."""
+    before: dict[int, str | None] = {}
+    last: str | None = None
+    transcript = None
+    segs = sug.project.segments(include_interviewer=True)
+    for r in segs.sort_values(["transcript", "turn", "position"]).itertuples():
+        if r.transcript != transcript:
+            transcript, last = r.transcript, None
+        if r.is_interviewer:
+            last = r.text
+        else:
+            before[int(r.segment_id)] = last
+    return [before.get(int(s)) for s in sug.table.frame["segment_id"]]
+
+
+def fine_tuned(f: Fold, pairs_per_row: int = 4, seed: int = 0) -> np.ndarray:
+    """SetFit-style: MiniLM tuned for one epoch on pairs of training segments (cosine 1 when
+    they share a label, 0 when not), then the same ridge and blend on its vectors. About 90 s
+    per fold on 2 cores (``--fine-tune``)."""
+    import random
+
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from qualkit.assist.model_files import bundled_model_path
+
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    texts = f.sug.table.frame["text"].astype(str).tolist()
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    model.max_seq_length = 128
+    labels = [set(np.flatnonzero(g)) for g in f.gold]
+    pairs = []
+    for i, mine in enumerate(labels):
+        same = [j for j, other in enumerate(labels) if j != i and mine & other]
+        apart = [j for j, other in enumerate(labels) if not mine & other]
+        for _ in range(pairs_per_row // 2):
+            pairs += [(i, rng.choice(same), 1.0)] if same else []
+            pairs += [(i, rng.choice(apart), 0.0)] if apart else []
+    rng.shuffle(pairs)
+    train_texts = [texts[r] for r in f.train]
+    optimiser = torch.optim.AdamW(model.parameters(), lr=2e-5)
+    model.train()
+    for b in range(0, len(pairs), 16):
+        batch = pairs[b : b + 16]
+        left = model(model.tokenize([train_texts[i] for i, _, _ in batch]))["sentence_embedding"]
+        right = model(model.tokenize([train_texts[j] for _, j, _ in batch]))["sentence_embedding"]
+        cos = torch.nn.functional.cosine_similarity(left, right)
+        loss = ((cos - torch.tensor([y for _, _, y in batch])) ** 2).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    model.eval()
+    emb = model.encode(texts, normalize_embeddings=True, batch_size=32).astype(np.float32)
+    questions = _question_texts(f.sug)
+    ctx = np.zeros_like(emb)
+    asked = [i for i, q in enumerate(questions) if q]
+    ctx[asked] = model.encode([questions[i] for i in asked], normalize_embeddings=True)
+    F = segment_features(emb, ctx, f.sug.table.rel_pos, f.cfg)
+    ridge = RidgeModel(f.cfg.ridge).fit(F[f.train], f.gold.astype(np.float32))
+    return f.blend(ridge.predict(F[f.test]))
+
+
 def seen_in_training(gold: np.ndarray, parts: list[np.ndarray]) -> float:
     """The share of rows with at least one gold label that the training folds have examples
     of: above it, only the codebook side can find the rest."""
@@ -238,7 +305,12 @@ def main() -> None:
         groups = sug.table.frame["transcript"].astype(str).to_numpy()[rows]
         parts = holdout_folds(len(rows), 5, 0, groups)  # the folds of `--by transcript`, seed 0
         seen[level] = seen_in_training(gold, parts)
-        for name, lever in LEVERS:
+        levers = LEVERS + (
+            [("fine-tuned MiniLM (SetFit-style, 1 epoch)", fine_tuned)]
+            if "--fine-tune" in sys.argv
+            else []
+        )
+        for name, lever in levers:
             scores = np.zeros(gold.shape, dtype=np.float32)
             for test in parts:
                 train = np.setdiff1d(np.arange(len(rows)), test)

@@ -127,6 +127,12 @@ def test_progress_and_done(project: Project) -> None:
     assert prog.loc["p1", "done"] and not prog.loc["p2", "done"]
     status = project.status()
     assert status["codings_by_coder"] == {"ana": 1}
+    # removed codings do not count, and status's progress is progress()'s
+    project.code(seg_id(project, "The wait was long"), "bonding", "ben")
+    project.uncode(seg_id(project, "The wait was long"), "bonding", "ben")
+    status = project.status()
+    assert status["codings_by_coder"] == {"ana": 1}
+    assert status["progress"] == project.progress().to_dict(orient="records")
     assert status["participants_by_attribute"]["group"] == {"Parent": 2, "Stakeholder": 1}
 
 

@@ -22,8 +22,6 @@ class ProjectStatus(ProjectPart):
         """Per transcript and coder: coding units, units coded, units coded or marked
         reviewed, % of units coded or reviewed, and the done mark. With `transcripts`, only
         those are read (the workbench asks for the part of a long list it shows)."""
-        import pandas as pd
-
         if transcripts is None:
             segment_rows = self.store.segment_rows()
         else:
@@ -33,6 +31,17 @@ class ProjectStatus(ProjectPart):
             r.segment_id: r.transcript for r in segment_rows if self.is_coding_unit(r)
         }
         del segment_rows  # the texts: not needed past here
+        return self._progress_of_units(unit_transcript, coder, transcripts)
+
+    def _progress_of_units(
+        self,
+        unit_transcript: dict[int, str],
+        coder: str | None = None,
+        transcripts: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """progress() from the coding units already read (segment id -> transcript)."""
+        import pandas as pd
+
         units: dict[str, int] = {}
         for tid in unit_transcript.values():
             units[tid] = units.get(tid, 0) + 1
@@ -90,11 +99,10 @@ class ProjectStatus(ProjectPart):
                 bucket[value or "(blank)"] = bucket.get(value or "(blank)", 0) + 1
         segments = self.store.segment_rows()
         units = [r for r in segments if self.is_coding_unit(r)]
+        # read once: progress works from the same coding units
+        progress = self._progress_of_units({r.segment_id: r.transcript for r in units})
         orphans = [r for r in segments if r.orphaned]
-        codings = self.store.codings_rows()
-        per_coder: dict[str, int] = {}
-        for r in codings:
-            per_coder[r.coder] = per_coder.get(r.coder, 0) + 1
+        per_coder = self.store.codings_per_coder()
         transcripts = self.store.transcript_rows()
         return {
             "project": str(self.root),
@@ -114,7 +122,7 @@ class ProjectStatus(ProjectPart):
                 {"segment_id": r.segment_id, "transcript": r.transcript, "text": r.text[:80]}
                 for r in orphans
             ],
-            "progress": self.progress().to_dict(orient="records"),
+            "progress": progress.to_dict(orient="records"),
             "warnings": self.storage_warnings(),
             "codes_missing_from_codebook": self._missing_codes_or_none(),
         }

@@ -142,6 +142,15 @@ class CodingTables(EventLog):
         c.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*fields.values(), coding_id))
         self._log(c, coder, action, {"coding": coding_id, "before": before, "after": fields})
 
+    def codings_per_coder(self) -> dict[str, int]:
+        """Live codings per coder, counted in the database (the codings_by_coder index)."""
+        return {
+            coder: int(n)
+            for coder, n in self.conn.execute(
+                "SELECT coder, COUNT(*) FROM codings WHERE removed = 0 GROUP BY coder"
+            )
+        }
+
     def codings_rows(
         self,
         coder: str | None = None,

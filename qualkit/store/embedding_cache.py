@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from qualkit.errors import ProjectError
+from qualkit.store.base import BUSY_TIMEOUT_MS, chunks
 
 CACHE_FILE = "cache.db"
-BUSY_TIMEOUT_MS = 8000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
     model_id TEXT NOT NULL,
@@ -31,13 +31,6 @@ CREATE TABLE IF NOT EXISTS embeddings (
     PRIMARY KEY (model_id, text_hash)
 ) WITHOUT ROWID
 """
-# SQLite's limit on bound parameters, with room to spare
-_CHUNK = 900
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class EmbeddingCache:
@@ -107,7 +100,7 @@ class EmbeddingCache:
     def get(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         with self._use() as conn:
-            for chunk in _chunks(list(dict.fromkeys(hashes))):
+            for chunk in chunks(list(dict.fromkeys(hashes)), 900):
                 marks = ",".join("?" * len(chunk))
                 for h, blob in conn.execute(
                     f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? "
@@ -152,7 +145,7 @@ class EmbeddingCache:
         """Model id -> how many of ``hashes`` it has a cached vector for."""
         counts: dict[str, int] = {}
         with self._use() as conn:
-            for chunk in _chunks(list(dict.fromkeys(hashes))):
+            for chunk in chunks(list(dict.fromkeys(hashes)), 900):
                 marks = ",".join("?" * len(chunk))
                 for model_id, n in conn.execute(
                     f"SELECT model_id, COUNT(*) FROM embeddings WHERE text_hash IN ({marks}) "
