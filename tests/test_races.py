@@ -82,3 +82,30 @@ def test_the_same_coder_in_two_processes_never_gets_a_driver_error(tmp_path: Pat
     with Project.open(tmp_path) as p:
         assert len(p.codings("ana")) == len(pairs)  # each acknowledged coding once
         assert sum(imported) == len(p.codings("ben")) == len(rows)
+
+
+def _cache_writes(root: str, n: int, barrier: object, results: object) -> None:
+    import numpy as np
+
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        with Project.open(root) as p:
+            for i in range(20):
+                p.store.put_embeddings("m", {f"{n}-{i}": np.full(8, i, dtype=np.float32)})
+        results.put(("ok", n))  # type: ignore[attr-defined]
+    except Exception as exc:
+        results.put(("error", f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
+
+
+def test_several_processes_creating_the_cache_file_at_once(tmp_path: Path) -> None:
+    """The embedding cache (its own file) is created on first use, possibly by two windows
+    and a CLI at once: its switch to WAL mode waits like the project database's."""
+    for round_ in range(4):
+        root = tmp_path / f"study{round_}"
+        write_tiny_project(root)
+        with Project.open(root):
+            pass
+        found = _race(_cache_writes, [(str(root), n) for n in range(4)])
+        assert sorted(found) == [("ok", n) for n in range(4)], found
+        with Project.open(root) as p:
+            assert p.store.embedding_count("m") == 80

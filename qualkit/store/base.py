@@ -54,6 +54,23 @@ def _as_qualkit_error(path: Path, exc: sqlite3.Error) -> ProjectError:
     return ProjectError(f"{path}: database error: {text}")
 
 
+def switch_to_wal(conn: Any) -> str:
+    """Switch a new database to WAL. SQLite does not call the busy handler for this switch, so
+    when several processes open a new file at once, one can get "database is locked" at once:
+    wait and retry, within the same budget as any other lock."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 class _Connection:
     """The SQLite connection, raising qualkit errors instead of driver errors."""
 
@@ -129,26 +146,10 @@ class StoreBase:
         c = self.conn
         c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         c.execute("PRAGMA foreign_keys = ON")
-        mode = self._switch_to_wal()
+        mode = switch_to_wal(self.conn)
         if mode.lower() != "wal":
             raise ProjectError(f"{self.path}: cannot switch the database to WAL mode ({mode})")
         c.execute("PRAGMA synchronous = FULL")
-
-    def _switch_to_wal(self) -> str:
-        """Switch a new database to WAL. SQLite does not call the busy handler for this switch,
-        so when several processes open a new project at once, one can get "database is locked"
-        at once: wait and retry, within the same budget as any other lock."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        pause = 0.01
-        while True:
-            try:
-                return str(self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-            except sqlite3.OperationalError as exc:
-                text = str(exc).lower()
-                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(pause * 2, 0.2)
 
     def _check_integrity(self) -> None:
         rows = self.conn.execute("PRAGMA quick_check").fetchall()

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from qualkit.errors import ProjectError
-from qualkit.store.base import BUSY_TIMEOUT_MS, chunks
+from qualkit.store.base import BUSY_TIMEOUT_MS, chunks, switch_to_wal
 
 CACHE_FILE = "cache.db"
 _SCHEMA = """
@@ -49,7 +49,7 @@ class EmbeddingCache:
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
+            switch_to_wal(conn)
             # A cache: losing the last batch on a power cut costs a re-embedding, not data.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(_SCHEMA)
