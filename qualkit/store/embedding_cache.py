@@ -53,7 +53,7 @@ class EmbeddingCache:
             # A cache: losing the last batch on a power cut costs a re-embedding, not data.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(_SCHEMA)
-            conn.execute("SELECT count(*) FROM embeddings LIMIT 1").fetchone()
+            conn.execute("SELECT 1 FROM embeddings LIMIT 1").fetchone()  # a cheap read probe
         except sqlite3.Error:
             conn.close()
             raise
