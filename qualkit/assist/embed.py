@@ -33,6 +33,7 @@ from qualkit.assist.model_files import (  # noqa: F401 (re-exported: callers imp
     weights_file,
 )
 from qualkit.errors import QualkitError
+from qualkit.heavy_imports import torch_may_load
 from qualkit.ingest.segmentation import text_hash
 
 Progress = Callable[[int, int], Any]
@@ -134,7 +135,8 @@ class HashingEmbedder(Embedder):
 
 def default_device() -> str:
     try:
-        import torch
+        with torch_may_load():
+            import torch
 
         if torch.cuda.is_available():
             return "cuda"
@@ -145,7 +147,8 @@ def default_device() -> str:
 
 def _quiet_transformers() -> None:
     try:
-        from transformers.utils import logging as hf_logging
+        with torch_may_load():
+            from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
@@ -236,7 +239,8 @@ class SentenceTransformerEmbedder(Embedder):
         key = (str(folder.resolve()), self.device)
         if key not in _MODEL_CACHE:
             try:
-                from sentence_transformers import SentenceTransformer
+                with torch_may_load():
+                    from sentence_transformers import SentenceTransformer
 
                 _quiet_transformers()
                 _MODEL_CACHE[key] = SentenceTransformer(

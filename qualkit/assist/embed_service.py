@@ -33,6 +33,7 @@ from qualkit.assist.embed import (
     is_cancelled,
 )
 from qualkit.errors import QualkitError
+from qualkit.heavy_imports import torch_may_load
 
 # Texts per background batch: small enough that an urgent request waits well under a second on
 # two cores, large enough that the model still runs near its full throughput.
@@ -97,7 +98,8 @@ def _leave_a_core(torch_too: bool = True) -> None:
     threads = max(1, _cores() - 1)
     _limit_blas(threads)
     if torch_too:
-        import torch
+        with torch_may_load():
+            import torch
 
         torch.set_num_threads(threads)
 

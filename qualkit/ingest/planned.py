@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedTurn:
     idx: int  # the turn's place in its transcript
     speaker: str  # the label as written
@@ -21,7 +21,7 @@ class PlannedTurn:
     timestamp: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedSegment:
     turn: int
     position: int

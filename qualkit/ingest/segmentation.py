@@ -38,8 +38,9 @@ def word_count(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _sentencizer() -> Any:
-    import spacy
+    from qualkit.heavy_imports import import_spacy
 
+    spacy = import_spacy()  # without torch: see heavy_imports
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
