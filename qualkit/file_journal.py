@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qualkit.atomic_files import leftover_temporaries, write_atomically
+
 try:  # POSIX: the writer holds a lock on the journal while it works; it dies with the process
     import fcntl
 except ImportError:  # pragma: no cover - Windows: the writer's pid is checked instead
@@ -25,15 +27,6 @@ except ImportError:  # pragma: no cover - Windows: the writer's pid is checked i
 
 JOURNAL_FILE = "pending-files.json"
 TOKEN_KEY = "file_journal.committed"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
 
 
 @dataclass
@@ -120,7 +113,11 @@ def recover(state_dir: Path, root: Path, committed_token: str | None) -> bool:
             if content is None:
                 target.unlink(missing_ok=True)
             else:
-                _atomic_write(target, base64.b64decode(content))
+                write_atomically(target, base64.b64decode(content))
         restored = True
+    for relative in [*record.get("created", []), *record.get("keep", {})]:
+        # a file the killed writer was replacing: its temporary copy goes too
+        for temporary in leftover_temporaries(root / relative):
+            temporary.unlink(missing_ok=True)
     path.unlink(missing_ok=True)
     return restored

@@ -91,11 +91,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit.atomic_files import write_atomically
 from qualkit.codebook.document import guess_indent
 from qualkit.codebook.editing import CodebookEdits
 from qualkit.codebook.parse import CodebookParser, decode_codebook
@@ -181,7 +181,7 @@ class Codebook(CodebookEdits):
         path = Path(path)
         if path.exists():
             raise CodebookError(f"{path.name}: already exists; not overwriting it")
-        _atomic_write(path, TEMPLATE.encode("utf-8"))
+        write_atomically(path, TEMPLATE.encode("utf-8"))
         return path
 
     @staticmethod
@@ -324,7 +324,7 @@ class Codebook(CodebookEdits):
         # The written file must load: check the exact text, so errors name its lines.
         codes, _ = CodebookParser(self._label()).parse(text)
         data = (text.replace("\n", "\r\n") if self._crlf else text).encode("utf-8")
-        _atomic_write(self.path, data)
+        write_atomically(self.path, data)
         stat = self.path.stat()
         self._text = text
         self.codes = codes
@@ -332,44 +332,3 @@ class Codebook(CodebookEdits):
         self._dirty = False
         self._disk_sig = (stat.st_mtime_ns, stat.st_size)
         self._disk_hash = hashlib.sha256(data).hexdigest()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves the old file or the new, never half."""
-    directory = path.parent
-    mode = None
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        pass
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            # mkstemp makes 0600; a new codebook should be as readable as any file the user
-            # creates (umask applies), so collaborators and git see it normally.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return  # some platforms cannot open folders; the replace itself is still atomic
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualkit.atomic_files import write_atomically
 from qualkit.exchange.import_sources import PlannedSource
 from qualkit.exchange.refi_model import RefiProject
 
@@ -127,7 +127,5 @@ def merge_participants(
     writer.writerow(["participant_id", *columns])
     for pid, attrs in merged.items():
         writer.writerow([pid, *[attrs.get(c, "") for c in columns]])
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(out.getvalue(), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, out.getvalue().encode("utf-8"))
     return added

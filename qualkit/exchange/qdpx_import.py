@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit import file_journal
+from qualkit.atomic_files import write_atomically
 from qualkit.exchange.import_codes import import_codes
 from qualkit.exchange.import_codings import (
     CodingContext,
@@ -215,11 +216,11 @@ def _import(project: Project, stream: StreamedProject) -> ImportReport:
         # The transaction rolled back: the files go back too.
         for target in written:
             target.unlink(missing_ok=True)
-        project.codebook_path.write_bytes(codebook_before)
+        write_atomically(project.codebook_path, codebook_before)
         if participants_before is None:
             participants_path.unlink(missing_ok=True)
         else:
-            participants_path.write_bytes(participants_before)
+            write_atomically(participants_path, participants_before)
         raise
     finally:
         journal.finish()
