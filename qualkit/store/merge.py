@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from qualkit.store.base import now
-from qualkit.store.events import CLEARED, EventLog
+from qualkit.store.codings import CodingTables
+from qualkit.store.events import CLEARED
 
 
 @dataclass
@@ -62,7 +62,7 @@ def _codings_here(payload: dict[str, Any], ours: dict[int, int]) -> dict[str, An
     return out
 
 
-class MergeTables(EventLog):
+class MergeTables(CodingTables):
     def merged_event_keys(self) -> set[str]:
         """Keys of events already brought in from other copies (merging twice adds nothing)."""
         return {
@@ -108,7 +108,7 @@ class MergeTables(EventLog):
                 c.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*columns.values(), coding_id))
                 touched_codings[str(coding_id)] = list(origin)
             for kind, target, coder, text, origin in write.memos:
-                self._write_merged_memo(c, kind, target, coder, text)
+                self._write_memo(c, kind, target, coder, text)
                 touched_memos.append([kind, target, coder, list(origin)])
             c.executemany(
                 "INSERT OR IGNORE INTO reviews(segment_id, coder, time) VALUES (?,?,?)",
@@ -141,19 +141,3 @@ class MergeTables(EventLog):
                 **write.marks_touched,
             }
             self._log(c, actor, "merge", {**summary, "touched": touched}, state=CLEARED)
-
-    def _write_merged_memo(
-        self, c: sqlite3.Connection, kind: str, target: str, coder: str, text: str | None
-    ) -> None:
-        if text is None:
-            c.execute(
-                "DELETE FROM memos WHERE kind = ? AND target = ? AND coder = ?",
-                (kind, target, coder),
-            )
-            return
-        c.execute(
-            "INSERT INTO memos(kind, target, coder, text, updated) VALUES (?,?,?,?,?) "
-            "ON CONFLICT(kind, target, coder) DO UPDATE SET text = excluded.text, "
-            "updated = excluded.updated",
-            (kind, target, coder, text, now()),
-        )
