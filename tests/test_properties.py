@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import edit_bytes
 from projects import CODEBOOK, INTERVIEW_1, PARTICIPANTS
 
 from qualkit.codebook import Codebook
@@ -36,18 +37,7 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
     """`seed` with a few random bytes replaced, inserted or deleted (or random bytes)."""
     if draw(st.integers(0, 9)) == 0:
         return draw(st.binary(max_size=400))
-    data = bytearray(seed)
-    for _ in range(draw(st.integers(1, 8))):
-        where = draw(st.integers(0, len(data)))
-        what = draw(st.sampled_from(["replace", "insert", "delete"]))
-        byte = draw(st.sampled_from(b"\x00\n\r:\"'-&*[]{}|>#\t ,;\xff\xfe\xe2\x80\xae"))
-        if what == "insert" or not data:
-            data.insert(where, byte)
-        elif what == "replace":
-            data[min(where, len(data) - 1)] = byte
-        else:
-            del data[min(where, len(data) - 1)]
-    return bytes(data)
+    return edit_bytes(draw, seed, b"\x00\n\r:\"'-&*[]{}|>#\t ,;\xff\xfe\xe2\x80\xae")
 
 
 @functools.cache

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from mutation import edit_bytes
 from projects import write_tiny_project
 
 from qualkit.errors import QualkitError
@@ -199,18 +200,7 @@ def mutated_xml(draw: st.DrawFn, seed: bytes) -> bytes:
 @st.composite
 def byte_mutated(draw: st.DrawFn, seed: bytes) -> bytes:
     """`seed` with a few bytes replaced, inserted or deleted."""
-    data = bytearray(seed)
-    for _ in range(draw(st.integers(1, 8))):
-        where = draw(st.integers(0, len(data)))
-        byte = draw(st.sampled_from(b"\x00<>&\"'/=:;\n\xff\xfe\xe2\x80\xae0123456789-"))
-        what = draw(st.sampled_from(["replace", "insert", "delete"]))
-        if what == "insert" or not data:
-            data.insert(where, byte)
-        elif what == "replace":
-            data[min(where, len(data) - 1)] = byte
-        else:
-            del data[min(where, len(data) - 1)]
-    return bytes(data)
+    return edit_bytes(draw, seed, b"\x00<>&\"'/=:;\n\xff\xfe\xe2\x80\xae0123456789-")
 
 
 def qdpx_bytes(qde: bytes, drop_sources: bool = False) -> bytes:
