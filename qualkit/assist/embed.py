@@ -88,6 +88,15 @@ class Embedder(ABC):
         """Return an array (len(texts), dim), float32, rows of unit length."""
 
 
+class WrappingEmbedder(Embedder, ABC):
+    """An embedder in front of another (caching, counting): same model id and dimension."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+
+
 # --------------------------------------------------------------------------- hashing (tests)
 
 _TOKEN = re.compile(r"[a-z0-9']+")
@@ -417,15 +426,13 @@ def embed_segments(
     )
 
 
-class StoreCachedEmbedder(Embedder):
+class StoreCachedEmbedder(WrappingEmbedder):
     """An embedder that answers from the project's embedding cache and stores what it embeds,
     so texts such as codebook entries or topic terms are embedded once per model."""
 
     def __init__(self, inner: Embedder, store: Any) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.store = store
-        self.model_id = inner.model_id
-        self.dim = inner.dim
 
     def encode(
         self,

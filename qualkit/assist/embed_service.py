@@ -28,6 +28,7 @@ from qualkit.assist.embed import (
     Embedder,
     Progress,
     SentenceTransformerEmbedder,
+    WrappingEmbedder,
     embed_texts_cached,
     embedder_for,
     is_cancelled,
@@ -394,14 +395,12 @@ class EmbeddingService:
             pass
 
 
-class _Counting(Embedder):
+class _Counting(WrappingEmbedder):
     """Passes encodes through and counts the texts the service embedded itself."""
 
     def __init__(self, inner: Embedder, service: EmbeddingService) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.service = service
-        self.model_id = inner.model_id
-        self.dim = inner.dim
 
     def encode(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from qualkit.assist.embed import Cancel, Embedder, Progress, normalise_rows
+from qualkit.assist.embed import Cancel, Embedder, Progress, WrappingEmbedder, normalise_rows
 from qualkit.assist.scoring import SuggestConfig
 from qualkit.errors import ProjectError
 
@@ -49,7 +49,7 @@ def label_space(codebook: Any, level: str = "code") -> LabelSpace:
     return LabelSpace(labels, index, maps)
 
 
-class RememberingEmbedder(Embedder):
+class RememberingEmbedder(WrappingEmbedder):
     """Wraps an embedder and remembers each text's vector.
 
     The Suggester re-reads the codebook after every coding; its text rarely changes, so only
@@ -57,9 +57,7 @@ class RememberingEmbedder(Embedder):
     """
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.model_id = inner.model_id
-        self.dim = inner.dim
+        super().__init__(inner)
         self.known: dict[str, np.ndarray] = {}
 
     def encode(
