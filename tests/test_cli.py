@@ -63,6 +63,22 @@ def test_init_ingest_status(tmp_path: Path) -> None:
     status = run("status", "--project", str(study)).stdout
     assert "transcripts: 2" in status and "group: Parent 2, Stakeholder 1" in status
     assert "segments: 5 coding units" in status
+    assert "codebook: " in status and "cannot be read" not in status
+
+
+def test_status_reports_a_broken_codebook_and_fails(project: Path) -> None:
+    """A broken codebook.yaml used to leave status silent and successful."""
+    book = project / "codebook.yaml"
+    before = book.read_bytes()
+    book.write_text("codes:\n  - id: x\n    name: X\n  - id: x\n    name: Y\n", "utf-8")
+    for extra in ([], ["--json"]):
+        out = run("status", *extra, "--project", str(project), ok=False)
+        assert out.returncode == 1
+        assert "duplicate code id 'x'" in out.stderr and "Traceback" not in out.stderr
+        assert "transcripts: 2" in out.stdout or '"transcripts": 2' in out.stdout
+    assert "cannot be read" in run("status", "--project", str(project), ok=False).stdout
+    book.write_bytes(before)
+    assert run("status", "--project", str(project)).returncode == 0
 
 
 def test_segments_json_fields(project: Path) -> None:

@@ -11,6 +11,7 @@ import typer
 
 from qualkit.cli.app import JsonOption, ProjectOption, app, open_project, progress_bar
 from qualkit.cli.codebook import echo_missing_codes
+from qualkit.errors import CodebookError
 
 
 @app.command()
@@ -40,8 +41,11 @@ def status(as_json: JsonOption = False, project: ProjectOption = Path(".")) -> N
     """Transcripts, participants per attribute, segments, codings per coder, progress."""
     p = open_project(project)
     info = p.status()
+    book = info["codebook"]
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
+        if book["error"] is not None:
+            raise CodebookError(book["error"])
         return
     typer.echo(f"project: {info['project']}")
     typer.echo(f"transcripts: {info['transcripts']}")
@@ -58,6 +62,10 @@ def status(as_json: JsonOption = False, project: ProjectOption = Path(".")) -> N
         f"segments: {info['segments']} coding units "
         f"(+ {info['interviewer_segments']} interviewer turns as context)"
     )
+    if book["error"] is None:
+        typer.echo(f"codebook: {book['themes']} themes, {book['codes']} codes in all")
+    else:
+        typer.echo("codebook: cannot be read (the error is below)")
     if info["codings_by_coder"]:
         typer.echo("codings:")
         for coder, n in sorted(info["codings_by_coder"].items()):
@@ -80,6 +88,8 @@ def status(as_json: JsonOption = False, project: ProjectOption = Path(".")) -> N
         for o in info["orphaned_segments"]:
             typer.echo(f"  #{o['segment_id']} {o['transcript']}: {o['text']!r}")
     echo_missing_codes(info["codes_missing_from_codebook"])
+    if book["error"] is not None:
+        raise CodebookError(book["error"])
 
 
 @app.command()

@@ -89,6 +89,15 @@ class ProjectCodebook(ProjectPart):
             book.get(source)  # the usual "unknown code" error
         return self.store.recode(source, target, actor, "merge-code")
 
+    def codebook_summary(self) -> dict[str, Any]:
+        """Themes and codes in codebook.yaml, or why it cannot be read (``error``): status
+        reports a broken codebook instead of leaving it out."""
+        try:
+            book = self.codebook
+        except CodebookError as e:
+            return {"themes": None, "codes": None, "error": str(e)}
+        return {"themes": len(book.roots()), "codes": len(book.codes), "error": None}
+
     def _missing_codes_or_none(self) -> dict[str, int]:
         try:
             return self.codes_missing_from_codebook()

@@ -124,6 +124,7 @@ class ProjectStatus(ProjectPart):
             ],
             "progress": progress.to_dict(orient="records"),
             "warnings": self.storage_warnings(),
+            "codebook": self.codebook_summary(),
             "codes_missing_from_codebook": self._missing_codes_or_none(),
         }
 
