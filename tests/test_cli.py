@@ -129,6 +129,27 @@ def test_status_runs_from_project_folder_by_default(project: Path) -> None:
     assert "transcripts: 2" in run("status", cwd=project).stdout
 
 
+def test_options_before_the_command_reach_it(project: Path, tmp_path_factory) -> None:
+    """`qualkit -p study status` used to show the current folder's project, and
+    `qualkit --coder ben code ...` to code as the remembered coder: both silently."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    assert "transcripts: 2" in run("-p", str(project), "status", cwd=elsewhere).stdout
+    sid = str(segments(project)[0]["segment_id"])
+    run("--coder", "ben", "-p", str(project), "code", sid, "referral", cwd=elsewhere)
+    log = run("log", "--json", "--project", str(project)).stdout
+    assert json.loads(log.splitlines()[0])["coder"] == "ben"
+    # a group's commands get them too, and an option after the command still wins
+    csv_path = elsewhere / "ben.csv"
+    export = ["export", "codings", "--allow-names", "-o", str(csv_path)]
+    run("-p", str(elsewhere), *export, "--coder", "ben", "-p", str(project))
+    assert "referral" in csv_path.read_text("utf-8")
+    csv_path.unlink()
+    run("--coder", "ben", "-p", str(project), *export)
+    assert "referral" in csv_path.read_text("utf-8")
+    assert_clean_error(run("--coder", "ben", "status", cwd=project, ok=False), "takes no --coder")
+    assert_clean_error(run("-p", str(elsewhere / "nope"), "status", cwd=project, ok=False), "nope")
+
+
 @pytest.mark.parametrize(
     ("write", "fragments"),
     [
