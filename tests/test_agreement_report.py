@@ -287,3 +287,10 @@ def test_markdown_and_html_use_the_exports_templates(project: Project) -> None:
     (folder / "agreement.md.j2").write_text("{% for %}\n", encoding="utf-8")
     with pytest.raises(ReportError, match="agreement.md.j2:1: template error"):
         render(report, "md")
+
+
+def test_a_tiny_negative_is_printed_as_zero_not_minus_zero() -> None:
+    """A code one coder never used has κ 0 in every bootstrap resample, give or take 1e-17:
+    its interval printed as "-0.00–0.00"."""
+    assert num(-1e-17) == "0.00" and num(-0.004) == "0.00" and num(-0.0, 3) == "0.000"
+    assert num(-0.006) == "-0.01" and num(0.5) == "0.50" and num(float("nan")) == "undefined"

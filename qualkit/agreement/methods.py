@@ -31,7 +31,8 @@ LABELS = {"po": "Po", "kappa": "κ", "alpha": "α", "ac1": "AC1"}
 
 
 def num(x: float, digits: int = 2) -> str:
-    return "undefined" if math.isnan(x) else f"{x:.{digits}f}"
+    # + 0.0 turns the -0.0 that rounding a tiny negative gives into 0.0: never print "-0.00"
+    return "undefined" if math.isnan(x) else f"{round(x, digits) + 0.0:.{digits}f}"
 
 
 def with_interval(e: Estimate) -> str:

@@ -31,7 +31,7 @@ def _ci(e: Estimate) -> str:
 
 
 def _value(e: Estimate) -> str:
-    return "–" if math.isnan(e.value) else f"{e.value:.3f}"
+    return "–" if math.isnan(e.value) else num(e.value, 3)
 
 
 def render(report: AgreementReport, fmt: str) -> str:

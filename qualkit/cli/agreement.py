@@ -54,8 +54,10 @@ def _coders(value: str) -> list[str]:
 
 
 def _fmt(x: Any, digits: int = 3) -> str:
+    from qualkit.agreement.methods import num
+
     if isinstance(x, float):
-        return "–" if math.isnan(x) else f"{x:.{digits}f}"
+        return "–" if math.isnan(x) else num(x, digits)
     return str(x)
 
 
