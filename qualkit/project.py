@@ -176,22 +176,31 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
             return bool(self.settings.code_interviewer)
         return not self.settings.min_words or word_count(row.text) >= self.settings.min_words
 
+    def not_codable_because(self, row: SegmentRow) -> str | None:
+        """Why coders cannot code this segment, or None: the one rule behind `code`, the
+        codings CSV import and anything else that applies codes."""
+        sid = row.segment_id
+        if row.orphaned:
+            return f"segment {sid} is orphaned (its text left the transcript)"
+        if self.is_coding_unit(row):
+            return None
+        if row.is_interviewer:
+            return (
+                f"segment {sid} is an interviewer turn ({row.speaker}): context, not a coding "
+                "unit (set 'code_interviewer: true' in qualkit.yaml to code it)"
+            )
+        return (
+            f"segment {sid} is a short turn kept as context (under "
+            f"{self.settings.min_words} words; see 'min_words' in qualkit.yaml)"
+        )
+
     def _codable_segment(self, segment_id: int) -> SegmentRow:
         row = self.store.segment_row(int(segment_id))
         if row is None:
             raise ProjectError(f"unknown segment id {segment_id}")
-        if row.orphaned:
-            raise ProjectError(f"segment {segment_id} is orphaned (its text left the transcript)")
-        if not self.is_coding_unit(row):
-            if row.is_interviewer:
-                raise ProjectError(
-                    f"segment {segment_id} is an interviewer turn ({row.speaker}): context, "
-                    "not a coding unit (set 'code_interviewer: true' in qualkit.yaml to code it)"
-                )
-            raise ProjectError(
-                f"segment {segment_id} is a short turn kept as context (under "
-                f"{self.settings.min_words} words; see 'min_words' in qualkit.yaml)"
-            )
+        reason = self.not_codable_because(row)
+        if reason is not None:
+            raise ProjectError(reason)
         return row
 
     def code(

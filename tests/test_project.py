@@ -263,6 +263,19 @@ def test_import_codings_bad_rows_store_nothing(
     assert project.codings().empty
 
 
+def test_import_codings_refuses_what_code_refuses(project: Project, tmp_path: Path) -> None:
+    """An interviewer turn (context, not a coding unit) was imported without a word, though
+    `qualkit code` refuses it."""
+    frame = project.segments(include_interviewer=True)
+    question = int(frame[frame["is_interviewer"]]["segment_id"].iloc[0])
+    a = seg_id(project, "closer to her")
+    bad = tmp_path / "interviewer.csv"
+    bad.write_text(f"segment_id,code\n{a},bonding\n{question},bonding\n")
+    with pytest.raises(ProjectError, match=f"line 3: segment {question} is an interviewer turn"):
+        project.import_codings(bad, "ben")
+    assert project.codings().empty
+
+
 def test_merge_and_delete_codes_repoint_codings(project: Project, tmp_path: Path) -> None:
     sid = seg_id(project, "closer to her")
     project.code(sid, "bonding", "ana")

@@ -35,8 +35,9 @@ class ProjectExchange(ProjectPart):
         for line, segment_id, code_id, memo in rows:
             if segment_id not in known:
                 raise ProjectError(f"{shown}: line {line}: unknown segment_id {segment_id}")
-            if known[segment_id].orphaned:
-                raise ProjectError(f"{shown}: line {line}: segment {segment_id} is orphaned")
+            reason = self.not_codable_because(known[segment_id])
+            if reason is not None:  # the same rule as `qualkit code`
+                raise ProjectError(f"{shown}: line {line}: {reason}")
             if code_id not in book:
                 raise ProjectError(
                     f"{shown}: line {line}: unknown code id '{code_id}' (not in codebook.yaml)"
