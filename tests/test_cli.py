@@ -203,6 +203,28 @@ def test_bad_codebook_and_unknown_code(project: Path) -> None:
     assert_clean_error(proc, "codebook.yaml:4", "duplicate")
 
 
+def test_export_codings_of_an_unknown_coder_fails(project: Path, tmp_path: Path) -> None:
+    """It wrote an empty CSV and said "wrote 0 coding(s) (zed layer)"."""
+    sid = str(segments(project)[0]["segment_id"])
+    run("code", sid, "referral", "--coder", "ana", "--project", str(project))
+    out = tmp_path / "zed.csv"
+    for extra in ([], ["--allow-names"]):  # the name comes before the name check
+        proc = run(
+            "export",
+            "codings",
+            "--coder",
+            "zed",
+            "-o",
+            str(out),
+            *extra,
+            "--project",
+            str(project),
+            ok=False,
+        )
+        assert_clean_error(proc, "unknown layer 'zed'", "ana")
+    assert not out.exists()
+
+
 def test_import_codings_bad_csv(project: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text('segment_id,code\n1,referral\n"2,referral\n')

@@ -29,9 +29,13 @@ def pseudonymised_codings(
 def write_codings_csv(
     project: Any, path: Path, coder: str | None = None, pseudonyms: Pseudonyms | None = None
 ) -> int:
-    """Write the codings CSV; returns the number of codings written."""
+    """Write the codings CSV; returns the number of codings written. A coder with no codings
+    is an error: an empty file would read as "this coder coded nothing"."""
     from qualkit.reports.files import atomic_output
+    from qualkit.reports.layers import choose_layer
 
+    if coder is not None:
+        choose_layer(project, coder)  # "unknown layer 'zed' (layers with codings: ...)"
     frame = pseudonymised_codings(project, coder, pseudonyms)
     with atomic_output(path) as temporary:
         # A UTF-8 byte-order mark makes Excel read accents and curly quotes right; pandas,

@@ -12,6 +12,7 @@ from qualkit.errors import QualkitError, ReportError
 from qualkit.reports.anonymise import ensure_anonymised
 from qualkit.reports.codings import write_codings_csv
 from qualkit.reports.files import atomic_output, write_text
+from qualkit.reports.layers import choose_layer
 from qualkit.reports.matrix import build_matrix
 from qualkit.reports.matrix_view import matrix_view
 from qualkit.reports.pseudonyms import Pseudonyms
@@ -92,6 +93,8 @@ def export_codings(
     allow_names: bool = False,
     pseudonyms: Pseudonyms | None = None,
 ) -> int:
+    if coder is not None:
+        choose_layer(project, coder)  # a wrong name is the first thing to say
     pseudonyms = pseudonyms if pseudonyms is not None else Pseudonyms.load(project.root)
     ensure_anonymised(project, pseudonyms, allow_names)
     return write_codings_csv(project, path, coder, pseudonyms)
