@@ -427,13 +427,9 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
 
     # -- removing a transcript whose file has gone -------------------------------------------
 
-    def remove_transcript(self, transcript_id: str, actor: str = "system") -> TranscriptRemoval:
-        """Remove a transcript whose file has left transcripts/, with its segments and codings.
-
-        A backup is taken first (`qualkit restore` brings everything back); the removal is one
-        logged transaction. A transcript whose file is still there is refused: the next ingest
-        would only bring it back.
-        """
+    def check_removable(self, transcript_id: str) -> None:
+        """Raise the reason ``transcript_id`` cannot be removed (unknown, or its file still in
+        transcripts/), so that nobody is asked to confirm what would then be refused."""
         rows = {r.id: r for r in self.store.transcript_rows()}
         row = rows.get(transcript_id)
         if row is None:
@@ -444,6 +440,15 @@ class Project(ProjectCodebook, ProjectTables, ProjectMarks, ProjectStatus, Proje
                 f"{row.file} is still in transcripts/: move it out first, or the next ingest "
                 "brings it back"
             )
+
+    def remove_transcript(self, transcript_id: str, actor: str = "system") -> TranscriptRemoval:
+        """Remove a transcript whose file has left transcripts/, with its segments and codings.
+
+        A backup is taken first (`qualkit restore` brings everything back); the removal is one
+        logged transaction. A transcript whose file is still there is refused: the next ingest
+        would only bring it back.
+        """
+        self.check_removable(transcript_id)
         backup = self.store.backup(reason="before-remove")
         removed = self.store.remove_transcript(transcript_id, actor)
         return TranscriptRemoval(transcript_id, removed["segments"], removed["codings"], backup)

@@ -76,3 +76,12 @@ def test_a_transcript_whose_file_is_there_or_unknown_is_refused(coded: Path) -> 
         with pytest.raises(ProjectError, match="unknown transcript 'p9'"):
             p.remove_transcript("p9")
         assert sorted(p.transcript_ids()) == ["p1", "p2"]
+
+
+def test_what_would_be_refused_is_refused_before_asking(coded: Path) -> None:
+    """Both used to answer "add --yes to confirm", and only with --yes said why not."""
+    unknown = qualkit("transcripts", "remove", "p9", cwd=coded)
+    assert unknown.returncode == 1 and "unknown transcript 'p9'" in unknown.stderr
+    present = qualkit("transcripts", "remove", "p1", cwd=coded)
+    assert present.returncode == 1 and "still in transcripts/" in present.stderr
+    assert "--yes" not in unknown.stderr + present.stderr

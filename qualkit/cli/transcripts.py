@@ -48,6 +48,7 @@ def transcripts_remove(
     A backup is taken first; `qualkit restore` brings everything back.
     """
     p = open_project(project)
+    p.check_removable(transcript)
     codings = p.codings()
     mine = codings[codings["transcript"] == transcript]
     what = (
