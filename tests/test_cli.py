@@ -81,6 +81,19 @@ def test_status_reports_a_broken_codebook_and_fails(project: Path) -> None:
     assert run("status", "--project", str(project)).returncode == 0
 
 
+def test_segments_prints_one_line_per_segment(tmp_path: Path) -> None:
+    """A turn of two lines printed its line break inside the listing."""
+    write_tiny_project(tmp_path)
+    (tmp_path / "transcripts" / "p3.txt").write_text(
+        "Interviewer: And then?\n\nAna: The first line of the answer.\nIts second line.\n",
+        "utf-8",
+    )
+    run("ingest", "--project", str(tmp_path))
+    listing = run("segments", "--project", str(tmp_path)).stdout.splitlines()
+    assert len(listing) == len(segments(tmp_path))
+    assert any(line.endswith("The first line of the answer. Its second line.") for line in listing)
+
+
 def test_segments_json_fields(project: Path) -> None:
     rows = segments(project)
     assert len(rows) == 5

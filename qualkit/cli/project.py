@@ -122,7 +122,8 @@ def segments(
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
-            snippet = r.text if len(r.text) <= 90 else r.text[:87] + "..."
+            flat = " ".join(r.text.split())  # one line per segment, paragraphs or not
+            snippet = flat if len(flat) <= 90 else flat[:87] + "..."
             out.write(f"{r.segment_id:>6}  {r.transcript:<20} {r.speaker:<14} {snippet}\n")
 
 
