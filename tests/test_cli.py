@@ -85,7 +85,8 @@ def test_segments_prints_one_line_per_segment(tmp_path: Path) -> None:
     """A turn of two lines printed its line break inside the listing."""
     write_tiny_project(tmp_path)
     (tmp_path / "transcripts" / "p3.txt").write_text(
-        "Interviewer: And then?\n\nAna: The first line of the answer.\nIts second line.\n",
+        "---\nspeakers:\n  Interviewer: interviewer\n  Maya: P01\n---\n"
+        "Interviewer: And then?\n\nMaya: The first line of the answer.\nIts second line.\n",
         "utf-8",
     )
     run("ingest", "--project", str(tmp_path))
