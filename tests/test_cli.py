@@ -95,6 +95,17 @@ def test_segments_prints_one_line_per_segment(tmp_path: Path) -> None:
     assert any(line.endswith("The first line of the answer. Its second line.") for line in listing)
 
 
+def test_ingest_names_the_files_it_does_not_read(project: Path) -> None:
+    """A transcript saved as .rtf or .pdf was skipped without a word."""
+    (project / "transcripts" / "p3.rtf").write_text("{\\rtf1 Interviewer: Hello}", "utf-8")
+    (project / "transcripts" / "forms").mkdir()
+    (project / "transcripts" / "forms" / "consent.pdf").write_bytes(b"%PDF-1.4")
+    (project / "transcripts" / ".hidden.docx").write_bytes(b"")  # hidden files stay unsaid
+    out = run("ingest", "--project", str(project)).stdout
+    assert "2 file(s) not read (forms/consent.pdf, p3.rtf)" in out
+    assert ".hidden" not in out and "participants.csv" not in out
+
+
 def test_segments_json_fields(project: Path) -> None:
     rows = segments(project)
     assert len(rows) == 5

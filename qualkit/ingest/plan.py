@@ -36,6 +36,7 @@ class IngestReport:
     orphaned: int = 0
     participants: int = 0
     codings_merged: int = 0  # a moved coding the segment already had (same code and coder)
+    skipped: list[str] = field(default_factory=list)  # files in transcripts/ qualkit cannot read
 
     def summary(self) -> str:
         parts = [
@@ -53,6 +54,12 @@ class IngestReport:
             text += (
                 f"; {self.codings_merged} duplicate coding(s) merged where two segments' text "
                 "became one (logged)"
+            )
+        if self.skipped:
+            shown = ", ".join(self.skipped[:5]) + (", ..." if len(self.skipped) > 5 else "")
+            text += (
+                f"; {len(self.skipped)} file(s) not read ({shown}): qualkit reads "
+                ".txt, .md, .docx, .vtt and .srt"
             )
         return text
 
@@ -87,12 +94,18 @@ def plan_ingest(
     speakers_key = _hash_bytes(participants_bytes, json.dumps(settings.interviewer_labels).encode())
     ingest_key = settings.segmentation_key() + ":" + speakers_key[:16]
 
-    files = sorted(
+    visible = [
         p
         for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    files = sorted(p for p in visible if p.suffix.lower() in SUPPORTED_SUFFIXES)
+    # Said in the summary, not an error: a consent form or a PDF copy beside the transcripts
+    # must not block ingest, but a transcript saved as .pdf or .rtf must not vanish unseen.
+    report.skipped = sorted(
+        p.relative_to(folder).as_posix()
+        for p in visible
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES and p != participants_path
     )
     existing = {row.id: row for row in store.transcript_rows()}
     by_file = {row.file: row for row in existing.values()}
