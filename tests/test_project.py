@@ -169,6 +169,31 @@ def test_edit_and_reingest_codings_follow_their_text(project: Project, tmp_path:
         assert text[r.start : r.end] == r.text
 
 
+def test_an_orphan_whose_words_come_back_gets_its_codings_back(
+    project: Project, tmp_path: Path
+) -> None:
+    """Deleting a coded answer and pasting it back left the codings orphaned for good, beside
+    a new uncoded copy of the same words."""
+    answer = "Maya: It was my health visitor. She mentioned it when the baby was small.\n"
+    gone = seg_id(project, "health visitor. She")
+    project.code(gone, "referral", "ana")
+    path = tmp_path / "transcripts" / "p1.txt"
+    path.write_text(INTERVIEW_1.replace(answer, ""), encoding="utf-8")
+    assert project.ingest().orphaned == 1
+    units_before = len(project.segments())
+    path.write_text(INTERVIEW_1, encoding="utf-8")  # the same words, back where they were
+    report = project.ingest()
+    assert report.revived == 1 and "found their text again" in report.summary()
+    assert seg_id(project, "health visitor. She") == gone  # the old id, not a new segment
+    assert len(project.segments()) == units_before + 1
+    coding = project.codings("ana").set_index("code").loc["referral"]
+    assert coding["segment_id"] == gone and not bool(coding["orphaned"])
+    assert project.status()["orphaned_segments"] == []
+    text = project.transcript_text("p1")
+    for r in project.segments("p1").itertuples():
+        assert text[r.start : r.end] == r.text
+
+
 def test_resegmentation_when_turn_grows_keeps_codings(project: Project, tmp_path: Path) -> None:
     sid = seg_id(project, "closer to her")
     project.code(sid, "bonding", "ana")

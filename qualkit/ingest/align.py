@@ -109,6 +109,26 @@ def align_segments(
         plan.respanned[coding_id] = (where, where + len(quote)) if where >= 0 else (None, None)
 
 
+def revive_orphans(plan: PlannedTranscript, orphans: list[SegmentRow]) -> int:
+    """An orphaned segment whose exact words are back (an edit undone, a turn pasted back)
+    takes its id again, and with it its codings; returns how many did. Exact text only: a
+    near match could hand a coding to words the coder never saw."""
+    waiting: dict[str, list[int]] = {}
+    for o in orphans:
+        waiting.setdefault(o.text_hash, []).append(o.segment_id)
+    still_new: list[PlannedSegment] = []
+    revived = 0
+    for seg in plan.added:
+        ids = waiting.get(seg.text_hash)
+        if ids:
+            plan.kept[ids.pop(0)] = seg
+            revived += 1
+        else:
+            still_new.append(seg)
+    plan.added = still_new
+    return revived
+
+
 def _best_match(
     text: str, new: list[PlannedSegment], j1: int, j2: int, offset: int, block_len: int
 ) -> int | None:

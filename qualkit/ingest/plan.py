@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualkit.errors import ProjectError
-from qualkit.ingest.align import align_segments, plan_segments
+from qualkit.ingest.align import align_segments, plan_segments, revive_orphans
 from qualkit.ingest.file_checks import check_transcript_file, check_transcript_id
 from qualkit.ingest.participants import PARTICIPANTS_FILE, SpeakerResolver, read_participants
 from qualkit.ingest.planned import IngestPlan, PlannedTranscript, PlannedTurn
@@ -37,6 +37,7 @@ class IngestReport:
     participants: int = 0
     codings_merged: int = 0  # a moved coding the segment already had (same code and coder)
     skipped: list[str] = field(default_factory=list)  # files in transcripts/ qualkit cannot read
+    revived: int = 0  # orphaned segments whose exact text came back (codings with it)
 
     def summary(self) -> str:
         parts = [
@@ -50,6 +51,8 @@ class IngestReport:
         text += f"; segments: {self.segments_added} new, {self.segments_kept} kept"
         if self.orphaned:
             text += f"; {self.orphaned} coded segment(s) orphaned (text gone; codings kept)"
+        if self.revived:
+            text += f"; {self.revived} orphaned segment(s) found their text again (codings back)"
         if self.codings_merged:
             text += (
                 f"; {self.codings_merged} duplicate coding(s) merged where two segments' text "
@@ -215,6 +218,8 @@ def plan_ingest(
             report.added.append(tid)
         else:
             align_segments(store, plan, store.live_segments(tid), new_segments)
+            orphans = [r for r in store.segment_rows(tid) if r.orphaned]
+            report.revived += revive_orphans(plan, orphans)
             report.updated.append(tid)
         report.segments_added += len(plan.added)
         report.segments_kept += len(plan.kept)
