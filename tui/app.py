@@ -45,6 +45,20 @@ class QualkitApp(App):
 
         self.COMMANDS = self.COMMANDS | {WorkbenchCommands}
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every message is plain text, whatever ``markup`` says: messages carry code names,
+        quotes and errors, where "[laughs]" is data. (Textual's ``Screen.notify`` passes
+        ``markup=True`` by default, so honouring it would bring the bug back.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         if self.user_keymap:
             self.set_keymap(self.user_keymap)

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from functools import partial
 
 from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS
-from qualkit.tui.widgets.dialogs import describe_keys
+from qualkit.tui.widgets.dialogs import describe_keys, plain_highlight
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 
 class WorkbenchCommands(Provider):
@@ -59,11 +60,12 @@ class WorkbenchCommands(Provider):
         for title, keys, command in self._commands():
             if title.startswith(("Apply code", "Open transcript", "Memo on code")):
                 continue
-            yield DiscoveryHit(title, command, help=keys or None)
+            yield DiscoveryHit(Content(title), command, text=title, help=keys or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, keys, command in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), command, text=title, help=keys or None)
+                shown = plain_highlight(matcher, title)
+                yield Hit(score, shown, command, text=title, help=keys or None)

@@ -704,3 +704,47 @@ def test_grouping_offers_only_attributes_that_group_people() -> None:
     }
     assert attribute_names(people) == ["group", "service"]
     assert attribute_names({"P1": {"group": "Parent"}}) == []  # nobody shares it yet
+
+
+async def test_code_names_in_brackets_are_shown_as_written(study: Path) -> None:
+    """A code named "[bold]humour[/bold] [laughs]" lost its brackets (and turned bold) in the
+    "Added code" message, the remove list, the command palette and the editor's dialog titles:
+    names are data, never markup."""
+    name = "[bold]humour[/bold] [laughs]"
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("c", *name, "enter")
+        await pilot.pause()
+        code_id = project.codes_of(sid, "ana")[0]
+        assert project.codebook.get(code_id).name == name
+        added = [n for n in app._notifications if "Added code" in n.message]
+        assert added and not added[-1].markup and name in added[-1].message
+        await pilot.press("a")  # a second code, so remove asks which
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(name in s for s in shown), shown
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"apply code humour")
+        await pilot.pause(0.5)
+        palette = app.screen.query_one("CommandList")
+        prompts = [palette.get_option_at_index(i).prompt.plain for i in range(palette.option_count)]
+        assert f"Apply code: {name}" in prompts, prompts
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        tree = editor.query_one("#editor-tree")
+        while editor.code_id != code_id:
+            await pilot.press("down")
+            await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert f"Move “{name}” under" in str(app.screen.query_one("#title").render())
+        assert tree.cursor_node.data == code_id

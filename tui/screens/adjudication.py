@@ -8,7 +8,6 @@ from typing import Any
 
 from qualkit.tui.problems import problem_text
 from qualkit.tui.widgets.dialogs import MemoScreen, NameScreen
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -181,10 +180,8 @@ class AdjudicationScreen(Screen):
             return
         self.note = ""
         self.notify(
-            escape(
-                f"{self._code_name(item.code)}: {DECISIONS[decision]} "
-                f"({'in' if kept else 'not in'} consensus)"
-            ),
+            f"{self._code_name(item.code)}: {DECISIONS[decision]} "
+            f"({'in' if kept else 'not in'} consensus)",
             timeout=2,
         )
         if self.index < len(self.items) - 1:
@@ -215,7 +212,7 @@ class AdjudicationScreen(Screen):
                 self.index = i
                 break
         self.show()
-        self.notify(escape(f"Undone: {self.project.describe_event(event)}"), timeout=3)
+        self.notify(f"Undone: {self.project.describe_event(event)}", timeout=3)
 
     def action_close(self) -> None:
         """Back to the coding screen, at the disagreement on screen (see after_adjudication)."""
@@ -269,7 +266,7 @@ def start_adjudication(screen: Any) -> None:
         open_for(names)
 
     listed = ", ".join(people) or "none yet"
-    screen.app.push_screen(NameScreen(escape(f"Coders to compare, A,B ({listed})")), typed)
+    screen.app.push_screen(NameScreen(f"Coders to compare, A,B ({listed})"), typed)
 
 
 def after_adjudication(screen: Any, at: tuple[str, int] | None = None) -> None:
@@ -285,10 +282,8 @@ def after_adjudication(screen: Any, at: tuple[str, int] | None = None) -> None:
         screen.sub_title = f"coder: {screen.coder} · every layer"
         screen.query_one("#codebook-title", Static).update(screen._codebook_title())
         screen.notify(
-            escape(
-                f"Showing every layer now, {CONSENSUS} included: you saw both coders' work "
-                "while adjudicating."
-            ),
+            f"Showing every layer now, {CONSENSUS} included: you saw both coders' work "
+            "while adjudicating.",
             timeout=6,
         )
     if at is not None:

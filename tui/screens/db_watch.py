@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from qualkit.tui import model
-from rich.markup import escape
 
 from qualkit.agreement.blinding import open_session
 from qualkit.errors import QualkitError
@@ -21,7 +20,7 @@ def start_window(screen: Any) -> None:
     setting), show the one-time blind notice, and watch the database for outside changes."""
     session = screen.guard(lambda: open_session(screen.project, screen.coder))
     if session is not None and session[1]:
-        screen.notify(escape(session[1]), timeout=8)
+        screen.notify(session[1], timeout=8)
     watch_database(screen)
 
 

@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
@@ -121,7 +122,8 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         )
         listing = self.query_one("#topic-list", OptionList)
         listing.add_options(
-            Option(f"{t['label']} ({t['size']})", id=str(i)) for i, t in enumerate(self.topics)
+            Option(Content(f"{t['label']} ({t['size']})"), id=str(i))
+            for i, t in enumerate(self.topics)
         )
         if self.topics:
             listing.highlighted = 0
@@ -140,7 +142,8 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             except QualkitError:  # gone since the topics were computed
                 continue
             text = Text(f"{row.transcript} ", style="bold")
-            text.append(row.text[:160].replace("\n", " "))
+            flat = " ".join(row.text.split())
+            text.append(flat if len(flat) <= 160 else flat[:159].rstrip() + "…")
             options.append(Option(text, id=f"{row.transcript}\t{sid}"))
         segments.add_options(options)
 

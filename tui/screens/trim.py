@@ -177,7 +177,7 @@ def trim_starred_quote(screen: CodingScreen) -> None:
                 return
             screen._after_coding_change(index, True)
             what = "Trimmed" if stored.span is not None else "Whole segment as"
-            screen.notify(f"{what} the quote for {label}: {stored.display}", markup=False)
+            screen.notify(f"{what} the quote for {label}: {stored.display}")
 
         title = f"Trim the quote for {label} (segment #{segment_id})"
         dialog = TrimScreen(title, segment["text"], current.span, item.participant, preview)

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
@@ -59,6 +60,17 @@ def move_highlight(options: OptionList, step: int) -> None:
         options.highlighted = max(0, min(options.option_count - 1, current + step))
 
 
+def plain_highlight(matcher: Matcher, text: str) -> Content:
+    """``matcher.highlight`` for plain text. Textual's reads its text as markup, so a code
+    named "Sleep [and] tiredness" lost its brackets and the highlight slid off the letters."""
+    content = Content(text)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
 class CodePicker(ModalScreen[PickerChoice | None]):
     """Type to filter codes; Enter applies the highlighted one or creates a new code."""
 
@@ -92,7 +104,7 @@ class CodePicker(ModalScreen[PickerChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, id="title")
+            yield Label(Text(self.title_text), id="title")
             yield Input(placeholder=f"type to filter; Enter {self.enter}", id="filter")
             yield OptionList(id="choices")
 
@@ -112,12 +124,14 @@ class CodePicker(ModalScreen[PickerChoice | None]):
                 if score > 0:
                     scored.append((score, code_id, label))
             scored.sort(key=lambda s: -s[0])
-            options = [Option(matcher.highlight(label), id=code_id) for _, code_id, label in scored]
+            options = [
+                Option(plain_highlight(matcher, label), id=code_id) for _, code_id, label in scored
+            ]
             exact = any(name.casefold() == query.casefold() for _, name, _ in self.codes)
             if self.allow_create and not exact:
                 options.append(Option(Text(f"+ create code “{query}”", style="bold"), id="+new"))
         else:
-            options = [Option(label, id=code_id) for code_id, _, label in self.codes]
+            options = [Option(Content(label), id=code_id) for code_id, _, label in self.codes]
         choices.add_options(options)
         if options:
             choices.highlighted = 0
@@ -208,7 +222,7 @@ class MessageScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, id="title")
+            yield Label(Text(self.title_text), id="title")
             yield Static(self.message)
             yield Button("OK", id="ok")
 
@@ -242,7 +256,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, id="title")
+            yield Label(Text(self.title_text), id="title")
             yield Static(self.message)
             with Horizontal():
                 for n, (answer, label) in enumerate(self.choices):
@@ -356,7 +370,7 @@ class NameScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
+            yield Label(Text(self.title_text))
             yield Input(self.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
