@@ -166,7 +166,7 @@ def test_cli_exports_and_errors(tmp_path: Path) -> None:
     assert refused.stderr.startswith("error: export refused:")
     check = qualkit("anonymise", "check", cwd=root)
     assert (
-        check.returncode == 0 and "Rosa" in check.stdout and "first: speaker label" in check.stdout
+        check.returncode == 1 and "Rosa" in check.stdout and "first: speaker label" in check.stdout
     )
     ok = qualkit("export", "quotes", "--format", "html", "--allow-names", cwd=root)
     assert ok.returncode == 0, ok.stderr

@@ -174,6 +174,8 @@ def _check(project: Path, as_json: bool) -> None:
         for f in findings:
             record = {"word": f.word, "count": f.count, "first": f.first_place}
             typer.echo(json.dumps(record, ensure_ascii=False))
+        if findings:
+            raise typer.Exit(1)
         return
     if not findings:
         typer.echo("no capitalised words outside pseudonyms.yaml: exports may be written")
@@ -186,6 +188,7 @@ def _check(project: Path, as_json: bool) -> None:
     width = max(len(f.word) for f in findings)
     for f in findings:
         typer.echo(f"  {f.word:<{width}}  {f.count:>4}  first: {f.first_place}")
+    raise typer.Exit(1)  # like a linter: a script can gate an export on the check
 
 
 @anonymise_app.callback(invoke_without_command=True)
@@ -199,6 +202,7 @@ def anonymise(
 
 @anonymise_app.command("check")
 def anonymise_check(as_json: JsonOption = False, project: ProjectOption = Path(".")) -> None:
-    """Capitalised words exports would print that are not in pseudonyms.yaml, not common
-    English and not starting a sentence, each with its count and first place."""
+    """Capitalised words exports would print that are not in pseudonyms.yaml nor common
+    English (a sentence's first word only when it looks like no everyday word), each with its
+    count and first place; exit status 1 when there are any."""
     _check(project, as_json)
