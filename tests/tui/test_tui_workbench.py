@@ -268,6 +268,25 @@ async def test_search_jumps_to_another_transcript(study: Path) -> None:
         assert "midwives" in view_of(app).current.text
 
 
+async def test_search_enter_jumps_to_the_highlighted_hit(study: Path) -> None:
+    """Down, Down, Enter jumped to the first hit: Enter searched again and reset the list."""
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"the")
+        await pilot.pause(0.3)
+        hits = app.screen.query_one("#hits")
+        assert hits.option_count >= 3
+        wanted = hits.get_option_at_index(2).id
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert hits.highlighted == 2
+        await pilot.press("enter")
+        await pilot.pause()
+        transcript, sid = wanted.split("\t")
+        assert app.screen.transcript == transcript and current_id(app) == int(sid)
+
+
 async def test_keymap_file_remaps_a_binding(study: Path) -> None:
     (study / ".qualkit" / "keys.toml").write_text('next-uncoded = "ctrl+n"\n')
     from qualkit.tui.bindings import load_keymap

@@ -67,6 +67,7 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
         self._timer = self.set_timer(0.12, self._search)
 
     def _search(self) -> None:
+        self._timer = None  # done: Enter now keeps the hit the user moved to
         query = self.query_one(Input).value.strip().casefold()
         hits = self.query_one(OptionList)
         hits.clear_options()
@@ -98,7 +99,7 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
         move_highlight(self.query_one(OptionList), step)
 
     def on_input_submitted(self) -> None:
-        if self._timer is not None:
+        if self._timer is not None:  # typed faster than the search: bring it up to date
             self._timer.stop()
             self._search()
         hits = self.query_one(OptionList)
