@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from projects import INTERVIEW_1, snapshot, write_tiny_project
 
-from qualkit.errors import CodebookError, ProjectError, TranscriptError
+from qualkit.errors import CodebookError, HistoryError, ProjectError, TranscriptError
 from qualkit.project import Project
 
 
@@ -314,6 +314,22 @@ def test_merge_and_delete_codes_repoint_codings(project: Project, tmp_path: Path
     project.delete_code("waiting", remap_to="access")
     assert "access" in project.codes_of(seg_id(project, "The wait"), "ana")
     assert "This comment must survive writes" in (tmp_path / "codebook.yaml").read_text()
+
+
+def test_a_code_whose_codings_were_all_removed_can_just_be_deleted(project: Project) -> None:
+    """The editor offered "0 coding(s)" and "just delete", then the core refused: it counted
+    the removed coding kept for undo."""
+    sid = seg_id(project, "The wait")
+    project.code(sid, "waiting", "ana")
+    project.uncode(sid, "waiting", "ana")
+    assert project.code_usage().get("waiting", 0) == 0
+    project.delete_code("waiting", actor="ana")
+    assert "waiting" not in project.codebook
+    # undoing the removal cannot bring back a coding of a code that has gone
+    with pytest.raises(HistoryError):
+        project.undo("ana")
+    assert project.codes_of(sid, "ana") == []
+    assert project.codes_missing_from_codebook() == {}
 
 
 def test_remembered_coder_and_backup(project: Project, tmp_path: Path) -> None:

@@ -114,7 +114,9 @@ class ProjectCodebook(ProjectPart):
         """Delete a code; its codings move to `remap_to`, so none is lost."""
         book = self.codebook
         book.get(code_id)
-        used = [r for r in self.store.codings_rows(include_removed=True) if r.code == code_id]
+        # Live codings only: a removed one is history, and undo never brings back a coding
+        # whose code has left the codebook (see Store.undo's known_codes).
+        used = [r for r in self.store.codings_rows() if r.code == code_id]
         if used and remap_to is None:
             raise CodebookError(
                 f"code '{code_id}' has {len(used)} coding(s): choose a code to move them to"
