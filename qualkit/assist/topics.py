@@ -203,11 +203,12 @@ def topic_to_code(
     name: str,
     parent: str | None = None,
     coder: str | None = None,
+    actor: str | None = None,
 ) -> str:
     """Add a topic to codebook.yaml as a new code with a draft description; returns its id.
 
     With ``coder``, the topic's segments are also coded with it in that coder's layer
-    (source="topic").
+    (source="topic"). ``actor`` is who the log names for the new code (default: ``coder``).
     """
     if isinstance(topic, int):
         data = last_topics(project)
@@ -220,7 +221,10 @@ def topic_to_code(
     if not name or not name.strip():
         raise ProjectError("a name for the new code is required (--name)")
     code_id = project.add_code(
-        name.strip(), parent=parent, actor=coder or "system", description=draft_description(t)
+        name.strip(),
+        parent=parent,
+        actor=actor or coder or "system",
+        description=draft_description(t),
     )
     if coder:
         for sid in t.get("segment_ids", []):

@@ -65,6 +65,9 @@ OptionalCoderOption = Annotated[
         "--coder", help="Coder name (default: the coder the project remembers).", metavar="NAME"
     ),
 ]
+ActorOption = Annotated[
+    str, typer.Option("--coder", help="Who makes the change (for the log).", metavar="NAME")
+]
 CodersOption = Annotated[
     str,
     typer.Option("--coders", help="Comma-separated coder names, e.g. ana,ben.", metavar="A,B"),

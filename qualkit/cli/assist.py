@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from qualkit.cli.app import (
+    ActorOption,
     JsonOption,
     LevelOption,
     OptionalCoderOption,
@@ -271,12 +272,13 @@ def topics_to_code(
     parent: Annotated[
         str | None, typer.Option("--parent", help="Parent code id.", metavar="CODE")
     ] = None,
+    coder: ActorOption = "cli",
     project: ProjectOption = Path("."),
 ) -> None:
     """Add a topic to codebook.yaml as a code with a draft description."""
     from qualkit.assist.topics import topic_to_code
 
-    code_id = topic_to_code(open_project(project), topic_id, name, parent=parent)
+    code_id = topic_to_code(open_project(project), topic_id, name, parent=parent, actor=coder)
     typer.echo(f"added code {code_id} to codebook.yaml (edit its draft description)")
 
 

@@ -7,13 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from qualkit.cli.app import ProjectOption, codebook_app, open_project
+from qualkit.cli.app import ActorOption, ProjectOption, codebook_app, open_project
 from qualkit.errors import QualkitError
 
 CodeArgument = Annotated[str, typer.Argument(help="Code id from codebook.yaml.", metavar="CODE")]
-ActorOption = Annotated[
-    str, typer.Option("--coder", help="Who makes the change (for the log).", metavar="NAME")
-]
 
 
 @codebook_app.callback(invoke_without_command=True)

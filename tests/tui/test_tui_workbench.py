@@ -470,6 +470,8 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
         await pilot.pause()
         code = project.codebook.get("long-waits")
         assert "wait, weeks" in code.description
+        added = next(e for e in project.events() if e.action == "add-code")
+        assert added.coder == "ana"  # the coder who made it, not "system"
         await pilot.press("escape")
         await pilot.pause()
         assert "long-waits" in app.screen.query_one("#codebook").nodes

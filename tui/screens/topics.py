@@ -208,7 +208,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             try:
                 from qualkit.assist.topics import topic_to_code
 
-                code_id = topic_to_code(self.project, topic, name)
+                code_id = topic_to_code(self.project, topic, name, actor=self.coder)
             except (ImportError, QualkitError) as exc:
                 self.notify(str(exc), severity="error", timeout=8)
                 return
