@@ -390,7 +390,7 @@ class CodingActions:
 
         # Blind coders only see their own layer, so "uncoded" means uncoded by them.
         coder = self.coder if self.blind else None
-        self.app.push_screen(TopicsScreen(self.project, coder), chosen)
+        self.app.push_screen(TopicsScreen(self.project, coder, actor=self.coder), chosen)
 
     def action_codebook_editor(self) -> None:
         from qualkit.tui.screens.codebook_editor import CodebookEditor

@@ -59,9 +59,10 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, project: Project, coder: str | None = None) -> None:
+    def __init__(self, project: Project, coder: str | None = None, actor: str = "") -> None:
         super().__init__()
         self.project = project
+        self.actor = actor or coder or "system"  # who the log names for a code made here
         # Only segments nobody has coded (in blind mode: that this coder has not coded):
         # the clusters then show what the codebook does not cover yet.
         self.uncoded = False
@@ -208,7 +209,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             try:
                 from qualkit.assist.topics import topic_to_code
 
-                code_id = topic_to_code(self.project, topic, name, actor=self.coder)
+                code_id = topic_to_code(self.project, topic, name, actor=self.actor)
             except (ImportError, QualkitError) as exc:
                 self.notify(str(exc), severity="error", timeout=8)
                 return
