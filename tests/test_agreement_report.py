@@ -158,6 +158,37 @@ def test_report_says_not_blind_after_viewing_the_other_layer(tmp_path: Path) -> 
         assert ben.blind is False and ben.sessions_open == 1 and ben.codings_not_blind == 1
 
 
+def test_the_first_coder_working_alone_coded_blind(tmp_path: Path) -> None:
+    """With automatic blinding the first coder's sessions are not blind, but there was nobody
+    else's coding to see: the methods paragraph said "did not code blind"."""
+    from second_project import ANA, BEN, unit_ids
+
+    with Project.open(make_second_project(tmp_path / "s")) as p:
+        units = unit_ids(p)
+        assert open_session(p, "ana")[0] is False  # alone: not blind
+        for index, codes in ANA.items():
+            for code in codes:
+                p.code(units[index], code, "ana")
+        assert open_session(p, "ben")[0] is True  # the second coder codes blind
+        for index, codes in BEN.items():
+            for code in codes:
+                p.code(units[index], code, "ben")
+        for coder in ("ana", "ben"):
+            p.mark_done("t1", coder)
+        report = agreement_report(p, ["ana", "ben"], resamples=100)
+        ana, ben = report.blinding
+        assert ana.blind is True and ana.sessions_alone == 1 and ana.codings_not_blind == 0
+        assert ben.blind is True and ben.sessions_blind == 1
+        methods = json.loads(render(report, "json"))["methods"]
+        assert "ana: coded blind (0 workbench session(s) blind and 0 showing other" in methods
+        assert "1 before any other coder had coded" in methods
+        # once ben has coded, ana coding in a window that is not blind is not blind
+        p.store.log_event("ana", "workbench-open", {"blind": False, "setting": "false"})
+        p.code(units[9], "waiting", "ana")
+        ana = agreement_report(p, ["ana", "ben"], resamples=100).blinding[0]
+        assert ana.blind is False and ana.sessions_open == 1 and ana.codings_not_blind == 1
+
+
 @pytest.mark.parametrize("fmt", ["text", "md", "html", "json", "csv"])
 def test_brackets_and_names_in_every_format(project: Project, fmt: str) -> None:
     out = render(agreement_report(project, ["ana", "ben"], resamples=100), fmt)

@@ -74,25 +74,32 @@ class BlindRecord:
     sessions_open: int  # workbench sessions where other coders' codings were visible
     settings: tuple[str, ...]  # the `blind` settings in force in those sessions
     first_view: str | None  # time of the first look at another coder's layer
-    codings_not_blind: int  # coding actions in an open session or after looking at others
+    codings_not_blind: int  # coding actions while another coder's codings could be seen
     codings_outside: int  # coding actions outside any workbench session (CLI, import)
+    sessions_alone: int = 0  # not blind, but opened before anybody else had coded
 
     @property
     def blind(self) -> bool | None:
         """True: coded blind throughout; False: not; None: no workbench session is logged."""
         if self.codings_not_blind:
             return False
-        if not self.sessions_blind and not self.sessions_open:
+        if not self.sessions_blind and not self.sessions_open and not self.sessions_alone:
             return None
         return True
 
     def sentence(self) -> str:
         """One sentence for the methods paragraph, stating what the log shows."""
         facts = []
-        if self.sessions_blind or self.sessions_open:
+        if self.sessions_blind or self.sessions_open or self.sessions_alone:
+            alone = (
+                f", {self.sessions_alone} before any other coder had coded"
+                if self.sessions_alone
+                else ""
+            )
             facts.append(
                 f"{self.sessions_blind} workbench session(s) blind and {self.sessions_open} "
-                f"showing other coders' codings (blind setting: {', '.join(self.settings)})"
+                f"showing other coders' codings{alone} (blind setting: "
+                f"{', '.join(self.settings)})"
             )
         else:
             facts.append("no workbench session logged")
@@ -110,10 +117,31 @@ class BlindRecord:
         return f"{self.coder}: {said[self.blind]} ({'; '.join(facts)})."
 
 
+def others_first_coding(project: Any, coder: str) -> int | None:
+    """The id of the first coding event by any other person (None: nobody else has coded).
+    Before it there was nothing of anybody else's to see, blind or not."""
+    ids = [
+        e.id
+        for e in project.events()
+        if e.action in CODING_ACTIONS and e.coder not in (coder, CONSENSUS)
+    ]
+    return min(ids) if ids else None
+
+
 def blind_record(project: Any, coder: str) -> BlindRecord:
-    """Read the coder's events oldest first and tally what was visible when they coded."""
+    """Read the coder's events oldest first and tally what was visible when they coded.
+
+    A first coder working alone in a session that is not blind (automatic blinding starts
+    with the second coder) saw nobody's codings: those sessions count as alone and their
+    codings as blind, up to the moment somebody else first codes.
+    """
     events = list(reversed(project.events(coder)))
-    sessions_blind = sessions_open = not_blind = outside = 0
+    others_from = others_first_coding(project, coder)
+
+    def others_coded(event_id: int) -> bool:
+        return others_from is not None and others_from < event_id
+
+    sessions_blind = sessions_open = sessions_alone = not_blind = outside = 0
     settings: list[str] = []
     in_session: bool | None = None  # blind flag of the current session; None: no session yet
     first_view: str | None = None
@@ -122,8 +150,10 @@ def blind_record(project: Any, coder: str) -> BlindRecord:
             in_session = bool(event.payload.get("blind"))
             if in_session:
                 sessions_blind += 1
-            else:
+            elif others_coded(event.id):
                 sessions_open += 1
+            else:
+                sessions_alone += 1
             word = str(event.payload.get("setting", "?"))
             if word not in settings:
                 settings.append(word)
@@ -132,10 +162,17 @@ def blind_record(project: Any, coder: str) -> BlindRecord:
         elif event.action in CODING_ACTIONS:
             if in_session is None:
                 outside += 1
-            if in_session is False or first_view is not None:
+            if (in_session is False and others_coded(event.id)) or first_view is not None:
                 not_blind += 1
     return BlindRecord(
-        coder, sessions_blind, sessions_open, tuple(settings), first_view, not_blind, outside
+        coder,
+        sessions_blind,
+        sessions_open,
+        tuple(settings),
+        first_view,
+        not_blind,
+        outside,
+        sessions_alone,
     )
 
 

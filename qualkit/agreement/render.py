@@ -220,6 +220,7 @@ def render_json(report: AgreementReport) -> str:
                 "blind": r.blind,
                 "sessions_blind": r.sessions_blind,
                 "sessions_open": r.sessions_open,
+                "sessions_alone": r.sessions_alone,
                 "settings": list(r.settings),
                 "first_view_of_other_layer": r.first_view,
                 "codings_not_blind": r.codings_not_blind,
