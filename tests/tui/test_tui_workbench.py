@@ -769,3 +769,29 @@ async def test_code_names_in_brackets_are_shown_as_written(study: Path) -> None:
         await pilot.pause()
         assert f"Move “{name}” under" in str(app.screen.query_one("#title").render())
         assert tree.cursor_node.data == code_id
+
+
+async def test_chips_wrap_instead_of_running_off_a_narrow_screen(study: Path) -> None:
+    """At 80 columns a segment's third chip ran past the edge and was never seen."""
+    project, app = open_app(study)
+    names = ["Practical barriers to attending", "Trust and the relationship", "Endings"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        for name in names:
+            await pilot.press("c", *name, "enter")
+            await pilot.pause()
+        assert len(project.codes_of(sid, "ana")) == 3
+        view = view_of(app)
+        lines = [view.render_line(y).text for y in range(view.size.height)]
+        cursor = [line for line in lines if line.startswith("▌")]
+        shown = " ".join(cursor)
+        for name in names:
+            assert name in shown, cursor
+        assert all(len(line.rstrip()) <= view.size.width for line in cursor)
+        item = view.current
+        assert item is not None and item.text.split()[0] in shown  # the words follow
+        await pilot.press("u", "u")  # fewer chips: one header line again, nothing left over
+        await pilot.pause()
+        lines = [view.render_line(y).text for y in range(view.size.height)]
+        assert not any(names[1] in line for line in lines)

@@ -119,6 +119,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_width = -1
         self._wrapped: list[list[str]] = []
         self._starts: list[int] = []  # first virtual line of each segment
+        self._header_rows: list[int] = []  # lines of each segment's header (chips wrap)
         self._total = 0
         # Keyed by what a line's look depends on besides the data; any change to the data
         # (codings, codebook colours, layout) clears it.
@@ -141,13 +142,26 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         return self.items[self.cursor] if self.items else None
 
     def segment_changed(self, index: int) -> None:
-        """Re-render one segment after its codings changed (line counts do not change)."""
+        """Re-render one segment after its codings changed. A new chip may need another
+        header line; then every later segment moves down."""
         self._line_cache.clear()
+        if 0 <= index < len(self._header_rows) and self._layout_width > 0:
+            rows = len(self._header_layout(self.items[index], self._layout_width))
+            if rows != self._header_rows[index]:
+                self._header_rows[index] = rows
+                self._place_segments()
+                self.refresh()
+                return
         self._refresh_segment(index)
 
     def restyle(self) -> None:
         """Codebook colours or names changed: render everything again."""
         self._line_cache.clear()
+        if self.items and self._layout_width > 0:
+            self._header_rows = [
+                len(self._header_layout(item, self._layout_width)) for item in self.items
+            ]
+            self._place_segments()
         self.refresh()
 
     # -- cursor ------------------------------------------------------------------------------
@@ -173,7 +187,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         return None
 
     def _segment_lines(self, index: int) -> int:
-        return len(self._wrapped[index]) + 2  # header + text + blank separator
+        return self._header_rows[index] + len(self._wrapped[index]) + 1  # + blank separator
 
     def _refresh_segment(self, index: int) -> None:
         if 0 <= index < len(self._starts):
@@ -203,15 +217,20 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self._layout_width = width
         self._wrapped = [wrap(item.text, width) for item in self.items]
+        self._header_rows = [len(self._header_layout(item, width)) for item in self.items]
+        self._line_cache.clear()
+        self._place_segments()
+
+    def _place_segments(self) -> None:
+        """Each segment's first line, from its header and text line counts."""
         starts = []
         total = 0
-        for lines in self._wrapped:
+        for index in range(len(self.items)):
             starts.append(total)
-            total += len(lines) + 2
+            total += self._segment_lines(index)
         self._starts = starts
         self._total = total
-        self._line_cache.clear()
-        self.virtual_size = Size(width + INDENT + 1, max(total, 1))
+        self.virtual_size = Size(self._layout_width + INDENT + 1, max(total, 1))
 
     def on_resize(self) -> None:
         self._relayout()
@@ -255,35 +274,33 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         if cursor:
             base = base + self.get_component_rich_style("transcript-view--cursor")
         lines = self._wrapped[index]
+        header_rows = self._header_rows[index]
         marker = Segment("▌ " if cursor else "  ", base + Style(color="#f0a030", bold=True))
-        if offset == 0:
-            segments = [marker, *self._header(item, base)]
-        elif offset <= len(lines):
+        if offset < header_rows:
+            parts = self._header_layout(item, self._layout_width)[offset]
+            segments = [marker, *self._header_segments(item, parts, base)]
+        elif offset - header_rows < len(lines):
             style = base
             if not item.coding_unit:  # context: the interviewer, or a short turn
                 style = base + self.get_component_rich_style("transcript-view--interviewer")
-            segments = [marker, Segment(lines[offset - 1], style)]
+            segments = [marker, Segment(lines[offset - header_rows], style)]
         else:
             segments = []
             base = self.rich_style
         return Strip(segments).crop_extend(0, width, base)
 
-    def _header(self, item: SegmentItem, base: Style) -> list[Segment]:
+    def _header_parts(self, item: SegmentItem) -> list[tuple[str, str, str | None]]:
+        """(text, kind, chip's code) pieces of a segment's header: who speaks, then a chip per
+        coding. Kinds: speaker, participant, note, chip."""
         who = item.speaker or "?"
-        if not item.coding_unit:
-            speaker_style = base + self.get_component_rich_style("transcript-view--interviewer")
-        else:
-            speaker_style = base + self.get_component_rich_style("transcript-view--speaker")
-        out = [Segment(who, speaker_style)]
+        parts: list[tuple[str, str, str | None]] = [(who, "speaker", None)]
         if item.participant and item.participant != who:
-            participant_style = base + self.get_component_rich_style("transcript-view--participant")
-            out.append(Segment(f" ({item.participant})", participant_style))
+            parts.append((f" ({item.participant})", "participant", None))
         if not item.coding_unit and not item.is_interviewer:
-            out.append(Segment(" · context (short turn)", base + Style(dim=True, italic=True)))
+            parts.append((" · context (short turn)", "note", None))
         if item.reviewed and item.coding_unit:
-            out.append(Segment(" ✓ reviewed", base + Style(dim=True, italic=True)))
+            parts.append((" ✓ reviewed", "note", None))
         for chip in item.chips:
-            color = self.code_color(chip.code) or "#888888"
             label = self.code_label(chip.code)
             if chip.coder != self.coder:
                 label = f"{label} · {chip.coder}"
@@ -291,11 +308,46 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
                 label = "★ " + label
             if chip.memo:
                 label += " ✎"  # a memo on this coding: `m` shows it
-            style = Style(bgcolor=color, color=contrast_text(color))
-            if chip.coder != self.coder:
-                style += Style(italic=True, dim=True)
-            out.append(Segment(" ", base))
-            out.append(Segment(f" {label} ", style))
+            kind = "chip" if chip.coder == self.coder else "other-chip"
+            parts.append((f" {label} ", kind, chip.code))
+        return parts
+
+    def _header_layout(
+        self, item: SegmentItem, width: int
+    ) -> list[list[tuple[str, str, str | None]]]:
+        """The header's pieces in lines of ``width`` cells: a chip that would run past the
+        edge starts a new line (at 80 columns the third chip used to be cut off)."""
+        rows: list[list[tuple[str, str, str | None]]] = [[]]
+        used = 0
+        for text, kind, code in self._header_parts(item):
+            size = cell_len(text) + (1 if kind.endswith("chip") else 0)  # a space before
+            if kind.endswith("chip") and used and used + size > width:
+                rows.append([])
+                used = 0
+            rows[-1].append((text, kind, code))
+            used += size
+        return rows
+
+    def _header_segments(
+        self, item: SegmentItem, parts: list[tuple[str, str, str | None]], base: Style
+    ) -> list[Segment]:
+        out = []
+        for n, (text, kind, code) in enumerate(parts):
+            if kind == "speaker":
+                name = "interviewer" if not item.coding_unit else "speaker"
+                style = base + self.get_component_rich_style(f"transcript-view--{name}")
+            elif kind == "participant":
+                style = base + self.get_component_rich_style("transcript-view--participant")
+            elif kind == "note":
+                style = base + Style(dim=True, italic=True)
+            else:
+                color = self.code_color(code or "") or "#888888"
+                style = Style(bgcolor=color, color=contrast_text(color))
+                if kind == "other-chip":
+                    style += Style(italic=True, dim=True)
+                if n:  # a chip that starts a line needs no space before it
+                    out.append(Segment(" ", base))
+            out.append(Segment(text, style))
         return out
 
     # -- mouse -------------------------------------------------------------------------------
