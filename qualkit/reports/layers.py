@@ -36,17 +36,21 @@ def choose_layer(project: Any, layer: str | None = None) -> str:
     raise ReportError(f"several coders ({listed}) and no consensus layer: choose one with --layer")
 
 
-def workbench_layers(project: Any, coder: str) -> list[str]:
+def workbench_layers(project: Any, coder: str, blind: bool | None = None) -> list[str]:
     """The layers the workbench may count for ``coder``, the default first.
 
     A coder who codes blind and has codings sees only their own layer. Anyone else gets the
     export default (consensus once it exists, else the only coder); with several coders and no
     consensus, their own layer, or for someone with no codings (a report author) the first.
+    ``blind`` is the window's own state when it differs from the project's (a window that
+    adjudicated has shown every layer already); None: the project's rule.
     """
     coders = list(project.coders())
     if not coders:
         raise ReportError("the project has no codings yet: nothing to count")
-    if coder in coders and project.visible_layer(coder) is not None:
+    if blind is None:
+        blind = project.visible_layer(coder) is not None
+    if coder in coders and blind:
         return [coder]
     try:
         first = choose_layer(project)

@@ -251,3 +251,34 @@ async def test_cache_writes_from_another_connection_do_not_reload_the_window(
             item = next(s for s in screen.view.items if s.segment_id == sid)
             assert item.codes_by("ana") == ["referral"]
     project.close()
+
+
+async def test_after_adjudicating_the_matrix_counts_every_layer_too(tmp_path: Path) -> None:
+    """Once a coder's window shows every layer (after adjudicating), the matrix still said
+    "Only your own layer can be counted here" and stayed on that coder's layer."""
+    root = make_second_project(tmp_path / "s", blind="true")
+    people = "participant_id,group\nP01,Parent\nP02,Parent\n"
+    (root / "transcripts" / "participants.csv").write_text(people, encoding="utf-8")
+    with Project.open(root) as setup:
+        setup.ingest()
+        code_both(setup)
+    project, app = open_app(root, "ben")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        coding = app.screen
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        await pilot.press("a", "escape")
+        await pilot.pause()
+        assert app.screen is coding and coding.blind is False
+        await pilot.press("g")
+        await pilot.pause()
+        matrix = app.screen
+        assert set(matrix.layer_choices) == {"ana", "ben", "consensus"}
+        first = matrix.layer_name
+        assert first == "consensus"  # the default once a consensus layer exists
+        await pilot.press("l")
+        await pilot.pause()
+        assert matrix.layer_name != first
+        assert not any("Only your own layer" in n.message for n in app._notifications)
+    project.close()

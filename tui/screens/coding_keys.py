@@ -410,7 +410,7 @@ class CodingActions:
                 self.open_transcript(hit[0], hit[1])
                 self.view.focus()
 
-        self.app.push_screen(MatrixScreen(self.project, self.coder), chosen)
+        self.app.push_screen(MatrixScreen(self.project, self.coder, self.blind), chosen)
 
     def action_trim_quote(self) -> None:
         from qualkit.tui.screens.trim import trim_starred_quote

@@ -70,10 +70,11 @@ class MatrixScreen(Screen[Hit | None]):
     MatrixScreen #matrix-note { padding: 0 1; color: $text-muted; height: auto; max-height: 2; }
     """
 
-    def __init__(self, project: Project, coder: str) -> None:
+    def __init__(self, project: Project, coder: str, blind: bool | None = None) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
+        self.blind = blind  # the coding window's state; None: the project's rule
         self.layer_name: str | None = None
         self.layer_choices: list[str] = []  # the layers this coder may count, the default first
         self._logged: set[str] = set()  # other layers whose view is logged this visit
@@ -98,7 +99,7 @@ class MatrixScreen(Screen[Hit | None]):
         self.title = f"qualkit · {self.project.root.name}"
         self.sub_title = f"coder: {self.coder} · matrix"
         try:
-            self.layer_choices = workbench_layers(self.project, self.coder)
+            self.layer_choices = workbench_layers(self.project, self.coder, self.blind)
             self.layer_name = self.layer_choices[0]
             people = self.project.participant_attributes()
         except QualkitError as exc:
