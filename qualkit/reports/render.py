@@ -23,22 +23,43 @@ MATRIX_TEMPLATES = {"md": "matrix.md.j2", "html": "matrix.html.j2"}
 QUOTE_TEMPLATES = {"md": "quotes.md.j2", "html": "quotes.html.j2"}
 
 
+# Markdown escaping. Quotes are sacred: a participant's words, a code name or an attribute value
+# written into a .md file must *render* as exactly those characters (CommonMark, GitHub), not
+# as HTML tags (<inaudible>), emphasis (*really*, _meant_), links ([laughs](aside)), entities
+# (&amp;), headings, lists or code. Every piece of user text that reaches a .md file goes
+# through md_escape (the template filters below all call it), so there is one place to get
+# this right. It backslash-escapes only what could change the rendered text, to keep the raw
+# file readable: "[team member]" or "[laughs]" alone are never links, so brackets stay as they
+# are unless a ']' is followed by '(' '[' or ':' (inline link, reference link, definition).
+# Kept as written: '$' and ':emoji:' (GitHub extensions, not CommonMark) and plain URLs.
+_MD_INLINE = re.compile(
+    r"[\\`*_<~|]"  # escapes, code, emphasis, HTML/autolinks, strikethrough, table cells
+    r"|\](?=[(\[:])"  # the ']' that would close a link text or a reference label
+    r"|&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)"  # entities
+)
+# at the start of a line: heading, list item, block quote, setext underline, thematic break
+_MD_NUMBERED = re.compile(r"^([ \t]*\d{1,9})([.)])", re.M)
+_MD_MARKER = re.compile(r"^([ \t]*)([#+\-=>])", re.M)
+# a run of '#' ending a line after a space closes an ATX heading and is dropped from it
+_MD_CLOSING_HASHES = re.compile(r"(^|[ \t])(#+[ \t]*)$", re.M)
+
+
+def md_escape(value: Any) -> str:
+    """``value`` as Markdown text that renders exactly as ``value`` (see the note above)."""
+    out = _MD_INLINE.sub(lambda m: "\\" + m.group(0), str(value))
+    out = _MD_NUMBERED.sub(r"\1\\\2", out)
+    out = _MD_MARKER.sub(r"\1\\\2", out)
+    return _MD_CLOSING_HASHES.sub(r"\1\\\2", out)
+
+
 def md_cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, line breaks as spaces."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    """Text for a Markdown table cell: escaped, line breaks as spaces (a cell is one line)."""
+    return md_escape(" ".join(str(value).split()))
 
 
 def md_quote(value: Any) -> str:
-    """Text as the body of a Markdown block quote (every line marked)."""
+    """Already escaped text as the body of a Markdown block quote (every line marked)."""
     return "\n".join(f"> {line}".rstrip() for line in str(value).split("\n"))
-
-
-def md_text(value: Any) -> str:
-    """Prose and cells in Markdown: a '|' would end a cell, '\\' '*' '_' '`' restyle."""
-    out = str(value)
-    for ch in ("\\", "|", "*", "_", "`"):
-        out = out.replace(ch, "\\" + ch)
-    return out
 
 
 def environment(project_root: Path | None) -> Any:
@@ -58,7 +79,7 @@ def environment(project_root: Path | None) -> Any:
     )
     env.filters["md_cell"] = md_cell
     env.filters["md_quote"] = md_quote
-    env.filters["md"] = md_text
+    env.filters["md"] = md_escape
     return env
 
 

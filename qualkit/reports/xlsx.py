@@ -11,6 +11,20 @@ from qualkit.reports.matrix_view import DENOMINATOR_LABEL, MatrixView, csv_value
 _HEADER_FILL = "EEF2F6"
 
 
+def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Write ``value`` into a cell: every str as text, numbers as numbers, None as blank.
+
+    openpyxl stores a str beginning with "=" as a formula, so an attribute value or code name
+    "=1+1" would show as 2 in Excel (or run whatever the formula asks). Every cell qualkit
+    writes goes through here, so text always reaches the sheet exactly as written.
+    """
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def matrix_workbook(view: MatrixView) -> Any:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -23,16 +37,16 @@ def matrix_workbook(view: MatrixView) -> Any:
     header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
     first_value_column = 3
 
-    sheet.cell(row=1, column=1, value=view.title).font = Font(bold=True, size=13)
+    _put(sheet, 1, 1, view.title).font = Font(bold=True, size=13)
     header_top = 2
     for level, header in enumerate(view.header_rows):
         row = header_top + level
         if level == 0:
-            sheet.cell(row=row, column=1, value="code")
-            sheet.cell(row=row, column=2, value=" × ".join(view.by))
+            _put(sheet, row, 1, "code")
+            _put(sheet, row, 2, " × ".join(view.by))
         column = first_value_column
         for cell in header:
-            target = sheet.cell(row=row, column=column, value=cell.label or None)
+            target = _put(sheet, row, column, cell.label or None)
             target.alignment = Alignment(horizontal="center", wrap_text=True)
             if cell.span > 1:
                 sheet.merge_cells(
@@ -46,23 +60,19 @@ def matrix_workbook(view: MatrixView) -> Any:
             sheet.cell(row=row, column=col).font = bold
             sheet.cell(row=row, column=col).fill = header_fill
     denominator_row = header_top + len(view.header_rows)
-    sheet.cell(row=denominator_row, column=2, value=DENOMINATOR_LABEL).font = Font(italic=True)
+    _put(sheet, denominator_row, 2, DENOMINATOR_LABEL).font = Font(italic=True)
     for i, n in enumerate(view.denominators):
-        sheet.cell(row=denominator_row, column=first_value_column + i, value=n).font = Font(
-            italic=True
-        )
+        _put(sheet, denominator_row, first_value_column + i, n).font = Font(italic=True)
     percent = view.measure == "percent"
     for r, line in enumerate(view.rows, start=denominator_row + 1):
-        sheet.cell(row=r, column=1, value=line.code)
-        name = sheet.cell(row=r, column=2, value=line.name)
+        _put(sheet, r, 1, line.code)
+        name = _put(sheet, r, 2, line.name)
         name.alignment = Alignment(indent=2 * line.depth)
         if line.depth == 0:
             name.font = bold
         for i, cell in enumerate(line.cells):
             value = csv_value(cell.value, view.measure)
-            target = sheet.cell(
-                row=r, column=first_value_column + i, value=None if value == "" else value
-            )
+            target = _put(sheet, r, first_value_column + i, None if value == "" else value)
             if percent:
                 target.number_format = '0"%"'
             if cell.total:
@@ -71,7 +81,7 @@ def matrix_workbook(view: MatrixView) -> Any:
                 target.fill = PatternFill("solid", fgColor=cell.background.upper())
                 target.font = Font(color=cell.foreground.upper())
     note_row = denominator_row + len(view.rows) + 2
-    sheet.cell(row=note_row, column=1, value=view.note).font = Font(italic=True, size=9)
+    _put(sheet, note_row, 1, view.note).font = Font(italic=True, size=9)
     sheet.freeze_panes = sheet.cell(row=denominator_row + 1, column=first_value_column)
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 42
