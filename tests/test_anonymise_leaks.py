@@ -108,6 +108,21 @@ def test_leaky_project_passes_once_every_name_is_mapped(tmp_path: Path) -> None:
         assert "[key worker]" in text and "[doctor]" in text and "[surname]" in text
         for name in ("Sarah", "Tom", "Patel", "Jameson", "Okafor"):
             assert name not in text, name
+        # the quote bank's trace table and hover text print the transcript id too
+        from qualkit.reports.exports import export_quotes
+
+        for fmt in ("md", "html", "docx"):
+            path = export_quotes(p, root / f"quotes.{fmt}", per_theme=0)
+            if fmt == "docx":
+                import docx
+
+                document = docx.Document(str(path))
+                shown = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+                shown += "\n".join(par.text for par in document.paragraphs)
+            else:
+                shown = path.read_text(encoding="utf-8")
+            for name in ("Sarah", "Okafor"):
+                assert name not in shown, (fmt, name)
         # one name left unmapped is found again wherever it is printed
         partial = Pseudonyms(
             {k: v for k, v in Pseudonyms.load(root).replacements.items() if k != "Tom"}

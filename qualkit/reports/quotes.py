@@ -178,7 +178,7 @@ def build_quote_bank(
                     code=code.id,
                     coding_id=c.coding_id,
                     segment_id=c.segment_id,
-                    transcript=row.transcript,
+                    transcript=pseudonyms.apply(row.transcript),  # file names can name people
                     turn=row.turn,
                     participant=c.participant,
                     coder=layer,
