@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from qualkit.tui import heap, model
-from qualkit.tui.bindings import CODING_ACTIONS, bindings
+from qualkit.tui.bindings import APP_ACTIONS, CODING_ACTIONS, bindings
 from qualkit.tui.messages import Progressed
 from qualkit.tui.problems import problem_text
 from qualkit.tui.screens.coding_keys import CodingActions
@@ -46,6 +46,13 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, SuggestionActions, CodingA
     """Transcripts | transcript | codebook, suggestions, status."""
 
     BINDINGS = [
+        # Help first in the footer: at 80 columns the footer's end (where the app's bindings
+        # go) is cut off, and "?" is what a new coder needs to see. Same id, same keymap.
+        *[
+            Binding(a.keys, f"app.{a.action}", a.label, show=True, id=a.id, tooltip=a.description)
+            for a in APP_ACTIONS
+            if a.id == "help"
+        ],
         *bindings(CODING_ACTIONS),
         Binding("escape", "cancel_work", "Cancel", show=False, id="cancel-work"),
     ]

@@ -20,7 +20,8 @@ class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
-        width: 80; height: auto; border: thick $warning; background: $panel; padding: 1 2;
+        width: 80; max-width: 100%; height: auto;
+        border: thick $warning; background: $panel; padding: 1 2;
     }
     ConfirmScreen #title { text-style: bold; }
     """

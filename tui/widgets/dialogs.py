@@ -22,7 +22,8 @@ class CoderNameScreen(ModalScreen[str]):
     DEFAULT_CSS = """
     CoderNameScreen { align: center middle; }
     CoderNameScreen > Vertical {
-        width: 60; height: auto; border: thick $primary; background: $panel; padding: 1 2;
+        width: 60; max-width: 100%; height: auto;
+        border: thick $primary; background: $panel; padding: 1 2;
     }
     CoderNameScreen #error { color: $error; height: auto; }
     """
@@ -172,7 +173,8 @@ class MemoScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     MemoScreen { align: center middle; }
     MemoScreen > Vertical {
-        width: 90; height: 22; border: thick $primary; background: $panel; padding: 0 1;
+        width: 90; max-width: 100%; height: 22; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1;
     }
     MemoScreen #title { text-style: bold; }
     MemoScreen #hint { color: $text-muted; }
@@ -210,7 +212,8 @@ class MessageScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     MessageScreen { align: center middle; }
     MessageScreen > Vertical {
-        width: 80; height: auto; border: thick $error; background: $panel; padding: 1 2;
+        width: 80; max-width: 100%; height: auto;
+        border: thick $error; background: $panel; padding: 1 2;
     }
     MessageScreen #title { text-style: bold; color: $error; }
     """
@@ -359,7 +362,8 @@ class NameScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     NameScreen { align: center middle; }
     NameScreen > Vertical {
-        width: 60; height: auto; border: thick $primary; background: $panel; padding: 1 2;
+        width: 60; max-width: 100%; height: auto;
+        border: thick $primary; background: $panel; padding: 1 2;
     }
     """
 
