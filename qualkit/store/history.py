@@ -35,7 +35,8 @@ def _check_session(row: sqlite3.Row, session: str | None, verb: str) -> None:
     if json.loads(row["payload"]).get("session") != session:
         raise ProjectError(
             f"cannot {verb}: your latest action ({row['action']} at {row['time'][11:19] or '?'}) "
-            f"was made in another window or from the command line; {verb} it there"
+            f"was made in another window or from the command line; {verb} it there, or, if "
+            f"that window is closed, with 'qualkit {verb} --coder {row['coder']}'"
         )
 
 

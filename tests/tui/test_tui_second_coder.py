@@ -181,6 +181,7 @@ async def test_two_windows_one_coder_undo_isolation_and_pick_up(tmp_path: Path) 
         await pilot_b.pause()
         messages = [n.message for n in app_b._notifications]
         assert any("another window" in m for m in messages), messages
+        assert any("qualkit undo --coder ana" in m for m in messages), messages  # if closed
         assert project_b.codes_of(sid, "ana") == ["referral"]
         # A's own undo works
         await pilot_a.press("u")
