@@ -508,6 +508,30 @@ def test_cli_subprocess(project: Project, tmp_path: Path) -> None:
     assert "4 disagreement(s)" in dis.stdout
 
 
+def test_three_coders_on_screen_list_the_codes_used_readably_at_80_columns(
+    project: Project, tmp_path: Path
+) -> None:
+    """With three coders every code in the codebook was listed (used or not), and the note
+    column folded each row into some twenty lines of a few letters."""
+    ids = project.ids  # type: ignore[attr-defined]
+    for key, code in [("health visitor", "referral"), ("six weeks", "waiting")]:
+        project.code(ids[key], code, "cat")
+    mark_all_done(project, ["ana", "ben", "cat"])
+    project.close()
+    env = {**os.environ, "COLUMNS": "80"}
+    args = [sys.executable, "-m", "qualkit.cli", "agreement", "--coders", "ana,ben,cat"]
+    args += ["--project", str(tmp_path)]
+    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split()[0] for line in out.stdout.splitlines() if " 5 " in line]
+    assert sorted(rows) == ["bonding", "impact", "referral", "waiting"]  # not 'access'
+    assert all(len(line) <= 80 for line in out.stdout.splitlines())
+    every = subprocess.run([*args, "--all-codes"], capture_output=True, text=True, env=env)
+    assert "access" in every.stdout and "(1) undefined" in every.stdout
+    as_json = subprocess.run([*args, "--json"], capture_output=True, text=True, env=env)
+    assert "access" not in {r["code"] for r in json.loads(as_json.stdout)["rows"]}
+
+
 def test_disagreements_from_the_cli_log_that_the_remembered_coder_saw_the_other_layer(
     project: Project, tmp_path: Path
 ) -> None:

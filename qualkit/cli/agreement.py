@@ -134,7 +134,7 @@ def agreement(
     if transcripts:
         wanted = [t.strip() for t in transcripts.split(",") if t.strip()]
     if len(names) != 2:
-        _many_coders(p, names, level, wanted, fmt, output)
+        _many_coders(p, names, level, wanted, fmt, output, all_codes)
         return
     report = agreement_report(
         p, names, level, wanted, all_codes=all_codes, resamples=resamples, seed=seed
@@ -156,14 +156,25 @@ def _write(text: str, output: Path | None, fmt: str) -> None:
 
 
 def _many_coders(
-    p: Any, names: list[str], level: str, wanted: list[str] | None, fmt: str, output: Path | None
+    p: Any,
+    names: list[str],
+    level: str,
+    wanted: list[str] | None,
+    fmt: str,
+    output: Path | None,
+    all_codes: bool = False,
 ) -> None:
-    """Three or more coders: the multi-coder table (α, Fleiss' κ, AC1), as text or JSON."""
+    """Three or more coders: the multi-coder table (α, Fleiss' κ, AC1), as text or JSON;
+    like the two-coder report, only the codes somebody applied unless ``all_codes``."""
     from qualkit.agreement.tables import agreement_table
 
     if fmt not in ("text", "json") or output is not None:
         raise QualkitError("with more than two coders the report is text or --json on screen")
     frame = agreement_table(p, names, transcripts=wanted, level=level)  # type: ignore[arg-type]
+    if not all_codes:
+        used = frame[(frame["all_yes"] + frame["mixed"]) > 0]
+        used.attrs = frame.attrs
+        frame = used
     if fmt == "json":
         _echo_json(
             names,
@@ -237,46 +248,43 @@ def disagreements(
 
 
 def _print_table(frame: Any, names: list[str], level: str, formulas: list[str]) -> None:
+    """The multi-coder table, readable at 80 columns: compact borders, and each row's note
+    (why a figure is undefined) numbered below the table instead of folded into a column."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     title = f"Agreement per {level}: {', '.join(names)} ({frame.attrs['n_units']} units)"
-    table = Table(title=title)
-    if len(names) == 2:
-        cols = [
-            (level, "code"),
-            ("N", "n_units"),
-            ("both", "both"),
-            (f"only {names[0]}", "only_a"),
-            (f"only {names[1]}", "only_b"),
-            ("neither", "neither"),
-            ("Po", "percent_agreement"),
-            ("κ", "kappa"),
-            ("α", "alpha"),
-            ("AC1", "ac1"),
-            ("note", "note"),
-        ]
-    else:
-        cols = [
-            (level, "code"),
-            ("N", "n_units"),
-            ("all yes", "all_yes"),
-            ("all no", "all_no"),
-            ("mixed", "mixed"),
-            ("Po", "percent_agreement"),
-            ("α", "alpha"),
-            ("Fleiss κ", "fleiss_kappa"),
-            ("AC1", "ac1"),
-            ("note", "note"),
-        ]
-    for header, key in cols:
-        table.add_column(
-            header, justify="left" if key in ("code", "note") else "right", overflow="fold"
-        )
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True)
+    cols = [
+        ("N", "n_units"),
+        ("all yes", "all_yes"),
+        ("all no", "all_no"),
+        ("mixed", "mixed"),
+        ("Po", "percent_agreement"),
+        ("α", "alpha"),
+        ("Fleiss κ", "fleiss_kappa"),
+        ("AC1", "ac1"),
+    ]
+    table.add_column(level, overflow="fold", ratio=1, min_width=12)
+    for header, _ in cols:
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)  # the note's number
+    notes: list[str] = []
     for rec in frame.to_dict(orient="records"):
-        table.add_row(*[_fmt(rec[key]) for _, key in cols])
-    console.print(table)
+        note = rec.get("note") or ""
+        if note and note not in notes:
+            notes.append(note)
+        mark = f"({notes.index(note) + 1})" if note else ""
+        table.add_row(Text(str(rec["code"])), *[_fmt(rec[key]) for _, key in cols], mark)
+    if frame.empty:
+        console.print(f"No code was applied by any of {', '.join(names)} on these units.")
+    else:
+        console.print(table)
+    for number, note in enumerate(notes, 1):
+        console.print(Text(f"({number}) {note}"))
     transcripts = ", ".join(frame.attrs["transcripts"])
     console.print(f"Transcripts: {transcripts}. {frame.attrs['note'].capitalize()}.")
     console.print("Formulas:", style="bold")
