@@ -288,6 +288,19 @@ def test_import_codings_bad_rows_store_nothing(
     assert project.codings().empty
 
 
+def test_import_codings_reads_a_semicolon_csv(project: Project, tmp_path: Path) -> None:
+    """Excel in many European locales saves CSV with ';': participants.csv was read, a codings
+    CSV refused ("missing column(s) segment_id")."""
+    a, b = seg_id(project, "closer to her"), seg_id(project, "Tuesdays")
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        f"segment_id;code;memo\r\n{a};bonding;warm, and calm\r\n{b};access;\r\n".encode("utf-8-sig")
+    )
+    assert project.import_codings(path, "ben") == 2
+    memos = project.codings("ben").set_index("code")
+    assert memos.loc["bonding", "segment_id"] == a
+
+
 def test_import_codings_refuses_what_code_refuses(project: Project, tmp_path: Path) -> None:
     """An interviewer turn (context, not a coding unit) was imported without a word, though
     `qualkit code` refuses it."""

@@ -16,9 +16,9 @@ def read_codings_csv(text: str, shown: str, raw: bytes) -> list[tuple[int, int, 
     """Rows of `segment_id,code[,memo]` as (line, segment_id, code, memo); errors name the line."""
     if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ProjectError(f"{shown}: not a text CSV file (binary content)")
-    from qualkit.ingest.participants import read_csv_rows
+    from qualkit.ingest.participants import header_dialect, read_csv_rows
 
-    numbered = read_csv_rows(text, shown)
+    numbered = read_csv_rows(text, shown, header_dialect(text))
     rows = [r for _, r in numbered]
     if not rows or not any(c.strip() for c in rows[0]):
         raise ProjectError(f"{shown}: empty file; expected columns segment_id,code[,memo]")

@@ -53,6 +53,15 @@ def read_csv_rows(
         start = reader.line_num + 1
 
 
+def header_dialect(text: str) -> Any:
+    """The CSV dialect its header line shows: a comma, or the semicolon a European Excel
+    saves, or a tab."""
+    try:
+        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def read_participants(path: Path, shown: str) -> dict[str, dict[str, Any]]:
     """participants.csv: `participant_id` plus any attribute columns."""
     try:
@@ -60,10 +69,7 @@ def read_participants(path: Path, shown: str) -> dict[str, dict[str, Any]]:
     except OSError as exc:
         raise ProjectError(f"{shown}: cannot read: {exc.strerror}") from None
     text = decode_table(data, shown)
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = header_dialect(text)
     numbered = [
         (n, r)
         for n, r in read_csv_rows(text, shown, dialect, one_line_values=True)
