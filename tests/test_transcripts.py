@@ -358,7 +358,9 @@ BAD_INPUTS = [
     ("badtime2.srt", b"1\n0:1,000 --> 00:00:04,000\nA: hi\n", 2, "malformed cue timing"),
     ("nocue.srt", b"1\n00:00:01,000 --> 00:00:04,000\n", None, "empty transcript (no cues)"),
     ("nospeaker.vtt", b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhello\n", None, "no speaker"),
-    ("badyaml.txt", b"---\nid: P1\nspeakers: [a, b\n---\nA: hi\n", 4, "invalid front matter"),
+    # the line with the unclosed '[', not where YAML noticed it
+    ("badyaml.txt", b"---\nid: P1\nspeakers: [a, b\n---\nA: hi\n", 3, "invalid front matter"),
+    ("unclosed.txt", b"---\nid: [P1\nkind: interview\n---\nA: hi\n", 2, "starts on this line"),
     ("unclosed.txt", b"---\nid: P1\nA: hi\n", 1, "never closed"),
     ("notmap.txt", b"---\n- a\n- b\n---\nA: hi\n", 2, "front matter must be"),
     ("kind.txt", b"---\nid: P1\nkind: survey\n---\nA: hi\n", 3, "kind must be"),

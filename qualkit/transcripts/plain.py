@@ -65,6 +65,11 @@ def split_front_matter(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = source_line(1 + mark.line) if mark is not None else source_line(0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and opened is not None and mark is not None and opened.line != mark.line:
+            # "id: [x" on line 2 is noticed on line 3: name the line where the mistake is
+            problem = f"{context} that starts on this line: {problem} (line {line})"
+            line = source_line(1 + opened.line)
         raise transcript_error(path, f"invalid front matter: {problem}", line) from None
     if data is None:
         return body, {}, consumed
