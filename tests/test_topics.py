@@ -105,3 +105,30 @@ def test_topics_leave_out_filler_report_stages_and_match_the_cli(tmp_path):
         (t.id, t.size, t.terms) for t in r["topics"]
     ]
     p.close()
+
+
+def test_a_topic_holding_most_segments_is_clustered_again() -> None:
+    """HDBSCAN put 1,699 of 2,031 turns of a real corpus in one topic, which names nothing:
+    a topic over a quarter of the clustered segments is split when it has inner structure."""
+    import numpy as np
+
+    from qualkit.assist.topic_model import MAX_TOPIC_SHARE, split_large_topics
+
+    rng = np.random.default_rng(0)
+    centres = np.eye(16)[:4] * 3.0  # three sub-groups inside topic 0, and topic 1 apart
+    emb = np.vstack([centres[i] + rng.normal(0, 0.3, (60, 16)) for i in range(3)])
+    emb = np.vstack([emb, centres[3] + rng.normal(0, 0.3, (30, 16))]).astype(np.float32)
+    labels = np.array([0] * 180 + [1] * 30)
+    split, n = split_large_topics(emb, labels, mts=10, seed=1)
+    assert n >= 1
+    sizes = np.bincount(split[split >= 0])
+    assert len(sizes) >= 4 and sizes.max() <= MAX_TOPIC_SHARE * (split >= 0).sum() + 10
+    # each of the sub-groups lands in a topic of its own
+    for i in range(3):
+        group = split[i * 60 : (i + 1) * 60]
+        assert np.bincount(group[group >= 0]).max() >= 50
+    # the small topic is untouched, and a topic without inner structure stays whole
+    assert len(set(split[180:].tolist())) == 1
+    flat = rng.normal(0, 0.3, (200, 16)).astype(np.float32)
+    kept, _ = split_large_topics(flat, np.zeros(200, dtype=int), mts=10, seed=1)
+    assert (kept >= 0).sum() >= 150
