@@ -224,6 +224,11 @@ async def test_accepting_a_suggestion_records_provenance(study: Path) -> None:
         assert log[-1]["rank"] == 2
         coding = project.codings("ana")
         assert coding["source"].tolist() == ["suggestion"]
+        # the list stays, and says which of its codes this segment now has
+        await pilot.pause()
+        panel = str(screen.query_one("#suggestions").render())
+        applied = [line for line in panel.splitlines() if "✓ applied" in line]
+        assert len(applied) == 1 and screen._code_label(expected) in applied[0]
 
 
 async def test_coding_by_key_logs_suggestion_provenance(study: Path) -> None:

@@ -381,6 +381,8 @@ class CodingScreen(TranscriptListing, AdaptiveLayout, SuggestionActions, CodingA
             entry.coded_or_reviewed += 1 if has_codes else -1
             self.query_one(TranscriptList).update_entry(entry)
         self._update_status()
+        if self.suggestions and self._suggested_for == item.segment_id:
+            self._show_suggestions(None)  # marks what is applied now
         if self.engine is not None:
             self.engine.mark_stale()
 

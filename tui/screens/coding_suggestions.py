@@ -136,7 +136,9 @@ class SuggestionActions:
         if note is not None or not self.suggestions:
             panel.show_note(note)
         else:
-            panel.show(self.suggestions, self._code_color, self._code_label)
+            item = self.view.current
+            applied = set(item.codes_by(self.coder)) if item is not None else set()
+            panel.show(self.suggestions, self._code_color, self._code_label, applied)
 
     def on_screen_resume(self) -> None:
         if self._suggestions_owed:

@@ -218,7 +218,9 @@ class SuggestionsPanel(Static):
         suggestions: list,
         code_color: Callable[[str], str | None],
         code_label: Callable[[str], str],
+        applied: set[str] | frozenset[str] = frozenset(),
     ) -> None:
+        """``applied``: the codes the coder has on this segment already, marked as such."""
         self._shown = suggestions
         text = Text()
         raw = []
@@ -229,7 +231,9 @@ class SuggestionsPanel(Static):
             text.append(strength_bar(s.score), style="green")
             text.append(f" {strength_word(s.score):<6} ", style="dim")
             text.append("● ", style=code_color(s.code_id) or "#888888")
-            text.append(code_label(s.code_id))
+            text.append(code_label(s.code_id), style="dim" if s.code_id in applied else "")
+            if s.code_id in applied:
+                text.append(" ✓ applied", style="dim italic")
             raw.append(f"{n} {code_label(s.code_id)}: {float(s.score):.2f}")
             reason = describe_reason(getattr(s, "because", {}) or {}) if n <= 3 else ""
             if reason:
