@@ -356,6 +356,23 @@ async def test_codebook_editor_adds_and_edits(study: Path) -> None:
     assert ("ana", "add-code") in logged and ("ana", "update-code") in logged
 
 
+async def test_codebook_editor_warns_at_once_about_a_workbench_key(study: Path) -> None:
+    """A code given the key 'n' (next uncoded) was saved without a word; the warning came only
+    back on the coding screen."""
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        editor.query_one("#field-key").value = "n"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert any("'n' is also a workbench key" in m for m in warnings), warnings
+
+
 async def test_help_and_command_palette(study: Path) -> None:
     project, app = open_app(study)
     async with app.run_test(size=SIZE) as pilot:

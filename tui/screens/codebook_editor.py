@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qualkit.tui.bindings import bound_characters
 from qualkit.tui.widgets.dialogs import ChoiceScreen, CodePicker, NameScreen, PickerChoice
 from qualkit.tui.widgets.panels import add_codes
 from rich.text import Text
@@ -218,6 +219,15 @@ class CodebookEditor(Screen[None]):
         if not self._guard(save):
             return False
         self.notify(f"Saved {', '.join(changed)} of {code_id}.", timeout=3)
+        key = changed.get("key")
+        if key and key in bound_characters(getattr(self.app, "user_keymap", None)):
+            # said here, where the key was typed, not only back on the coding screen
+            self.notify(
+                f"'{key}' is also a workbench key, and the workbench key wins: pressing it "
+                "will not apply this code. Give the code another key.",
+                severity="warning",
+                timeout=10,
+            )
         if reselect:
             self._fill_tree(code_id)
         else:
