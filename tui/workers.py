@@ -180,9 +180,7 @@ def _topic_dict(topic: Any) -> dict:
     if data.get("id") == -1:
         label = "(outliers: no clear topic)"
     else:
-        label = ", ".join(words[:5]) or f"topic {data.get('id')}"
-        if data.get("nearest_code"):
-            label += f"  ≈ {data['nearest_code']}"
+        label = ", ".join(words[:5]) or f"topic {data.get('id')}"  # the screen adds the code
     ids = [int(i) for i in data.get("segment_ids") or []]
     # Representative segments first, then the rest of the topic.
     first = [int(r["segment_id"]) for r in data.get("representatives") or []]

@@ -478,6 +478,7 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
                 "size": 2,
                 "segment_ids": ids[:2],
                 "terms": ["wait", "weeks"],
+                "nearest_code": "waiting",
             }
         ]
 
@@ -488,6 +489,9 @@ async def test_topic_becomes_a_code(study: Path, monkeypatch) -> None:
         await pilot.press("t")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        listing = app.screen.query_one("#topic-list")
+        shown = str(listing.get_option_at_index(0).prompt)
+        assert "≈ Waiting (2)" in shown, shown  # the code's name, as in the summary
         await pilot.press("c", *"Long waits", "enter")
         await pilot.pause()
         code = project.codebook.get("long-waits")

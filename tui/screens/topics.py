@@ -123,8 +123,7 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
         )
         listing = self.query_one("#topic-list", OptionList)
         listing.add_options(
-            Option(Content(f"{t['label']} ({t['size']})"), id=str(i))
-            for i, t in enumerate(self.topics)
+            Option(Content(self._list_label(t)), id=str(i)) for i, t in enumerate(self.topics)
         )
         if self.topics:
             listing.highlighted = 0
@@ -148,6 +147,19 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             options.append(Option(text, id=f"{row.transcript}\t{sid}"))
         segments.add_options(options)
 
+    def _code_name(self, code_id: str) -> str:
+        try:
+            book = self.project.codebook
+            return book.codes[code_id].name if code_id in book else code_id
+        except QualkitError:  # an invalid codebook.yaml: show the id
+            return code_id
+
+    def _list_label(self, topic: dict) -> str:
+        """The topic's terms and, like its summary, the nearest code's name (not its id)."""
+        code_id = topic.get("nearest_code")
+        near = f"  ≈ {self._code_name(code_id)}" if code_id and topic.get("id") != -1 else ""
+        return f"{topic['label']}{near} ({topic['size']})"
+
     def _summary(self, topic: dict) -> Text:
         """Size, terms, groups and nearest code: what the issue asks each topic to show."""
         text = Text()
@@ -160,13 +172,8 @@ class TopicsScreen(Screen[tuple[str, int] | None]):
             text.append(", ".join(f"{g} {n}" for g, n in topic["groups"].items()))
         code_id = topic.get("nearest_code")
         if code_id:
-            try:
-                book = self.project.codebook
-                name = book.codes[code_id].name if code_id in book else code_id
-            except QualkitError:  # an invalid codebook.yaml: show the id
-                name = code_id
             text.append("\nnearest code: ", style="dim")
-            text.append(name)
+            text.append(self._code_name(code_id))
             if topic.get("similarity") is not None:
                 text.append(f" (similarity {float(topic['similarity']):.2f})", style="dim")
         return text
