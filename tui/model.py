@@ -39,6 +39,7 @@ class SegmentItem:
     chips: list[Chip] = field(default_factory=list)
     reviewed: bool = False  # this coder marked it: nothing to code here
     coding_unit: bool = True  # the core's rule: interviewer turns are context, not units
+    memo: bool = False  # this coder wrote a memo on the segment (`m` shows it)
 
     def codes_by(self, coder: str) -> list[str]:
         return [c.code for c in self.chips if c.coder == coder]
@@ -166,6 +167,7 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
     items: list[SegmentItem] = []
     by_id: dict[int, SegmentItem] = {}
     reviewed = project.reviewed(coder, transcript)
+    memos = project.segments_with_memos(coder)
     for r in project.segment_rows(transcript):
         if r.orphaned:
             continue
@@ -177,6 +179,7 @@ def load_segments(project: Project, transcript: str, coder: str, blind: bool) ->
             text=r.text,
             reviewed=r.segment_id in reviewed,
             coding_unit=project.is_coding_unit(r),
+            memo=r.segment_id in memos,
         )
         items.append(item)
         by_id[item.segment_id] = item

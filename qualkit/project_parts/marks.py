@@ -31,6 +31,10 @@ class ProjectMarks(ProjectPart):
     def memo(self, kind: str, target: str | int, coder: str) -> str | None:
         return self.store.memo(kind, str(target), coder)
 
+    def segments_with_memos(self, coder: str) -> set[int]:
+        """The segments this coder wrote a memo on (the workbench marks them)."""
+        return {int(t) for t in self.store.memo_targets("segment", coder)}
+
     def memos(self) -> pd.DataFrame:
         import pandas as pd
 

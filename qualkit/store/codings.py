@@ -442,6 +442,13 @@ class CodingTables(EventLog):
             (kind, target, coder, text, now()),
         )
 
+    def memo_targets(self, kind: str, coder: str) -> set[str]:
+        """What this coder has a memo on, of one kind (segment ids as text, codes, ...)."""
+        rows = self.conn.execute(
+            "SELECT target FROM memos WHERE kind = ? AND coder = ?", (kind, coder)
+        )
+        return {r[0] for r in rows}
+
     def memo_rows(self) -> list[MemoRow]:
         return [
             MemoRow(*r)

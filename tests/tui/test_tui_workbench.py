@@ -821,3 +821,26 @@ async def test_chips_wrap_instead_of_running_off_a_narrow_screen(study: Path) ->
         await pilot.pause()
         lines = [view.render_line(y).text for y in range(view.size.height)]
         assert not any(names[1] in line for line in lines)
+
+
+async def test_a_segment_memo_shows_on_its_segment(study: Path) -> None:
+    """A memo written with m was stored and exported, but nothing on screen said it was there."""
+    project, app = open_app(study)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        sid = current_id(app)
+        await pilot.press("m", *"ask about [sleep]", "ctrl+s")
+        await pilot.pause()
+        assert project.memo("segment", sid, "ana") == "ask about [sleep]"
+        view = view_of(app)
+        header = next(
+            view.render_line(y).text
+            for y in range(view.size.height)
+            if view.render_line(y).text.startswith("▌")
+        )
+        assert "✎ memo" in header
+    project.close()
+    project, app = open_app(study)  # read back from the project in a new window
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert view_of(app).current.memo and current_id(app) == sid

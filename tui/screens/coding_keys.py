@@ -305,11 +305,18 @@ class CodingActions:
         item = self.view.current
         if item is None:
             return
+        index = self.view.cursor
+
+        def marked(text: str) -> None:
+            item.memo = bool(text)
+            self.view.segment_changed(index)
+
         self.edit_memo(
             "segment",
             item.segment_id,
             f"Memo on segment #{item.segment_id}",
             beside=self._coding_memos(item),
+            then=marked,
         )
 
     def _coding_memos(self, item: Any) -> str | None:
@@ -323,7 +330,15 @@ class CodingActions:
         ]
         return "Memos on its codings:\n" + "\n".join(lines) if lines else None
 
-    def edit_memo(self, kind: str, target: Any, title: str, beside: str | None = None) -> None:
+    def edit_memo(
+        self,
+        kind: str,
+        target: Any,
+        title: str,
+        beside: str | None = None,
+        then: Callable[[str], None] | None = None,
+    ) -> None:
+        """Edit the coder's memo; ``then`` gets the saved text."""
         text = self.guard(lambda: self.project.memo(kind, target, self.coder)) or ""
 
         def saved(new: str | None) -> None:
@@ -332,6 +347,8 @@ class CodingActions:
             if not self.attempt(lambda: self.project.set_memo(kind, target, self.coder, new)):
                 return
             self.notify("Memo saved.", timeout=2)
+            if then is not None:
+                then(new)
 
         self.app.push_screen(MemoScreen(title, text, beside), saved)
 

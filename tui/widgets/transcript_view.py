@@ -300,6 +300,8 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
             parts.append((" · context (short turn)", "note", None))
         if item.reviewed and item.coding_unit:
             parts.append((" ✓ reviewed", "note", None))
+        if item.memo:
+            parts.append((" ✎ memo", "note", None))
         for chip in item.chips:
             label = self.code_label(chip.code)
             if chip.coder != self.coder:
