@@ -149,3 +149,14 @@ def test_qc_imports_our_export_of_the_demo_study(tmp_path: Path) -> None:
         # A qc that counts lines must report the line each of our codings starts on.
         for key, lines in theirs.items():
             assert set(lines) == ours[key], key
+
+
+def test_the_report_does_not_read_unchecked_names_as_bad_offsets() -> None:
+    """QualCoder names a selection "line:12": the report said "0 of 158 match", which reads
+    like broken offsets."""
+    from qualkit.exchange.qdpx_import import ImportReport
+
+    none = ImportReport("qc.qdpx", "QualCoder", names_checked=158, names_matched=0).summary()
+    assert "0 of 158" not in none and "the offsets placed them" in none
+    some = ImportReport("x.qdpx", "MAXQDA", names_checked=10, names_matched=9).summary()
+    assert "selected text checked against @name: 9 of 10 match" in some

@@ -84,7 +84,13 @@ class ImportReport:
             lines.append("coders: " + ", ".join(self.coders))
         for name, convention in sorted(self.conventions.items()):
             lines.append(f"offsets of '{name}': {convention}")
-        if self.names_checked:
+        if self.names_checked and not self.names_matched:
+            # e.g. QualCoder's "line:12": nothing is wrong with the offsets
+            lines.append(
+                f"the {self.names_checked} selections' names (@name) are not their text in "
+                "this file, so nothing could be checked against them; the offsets placed them"
+            )
+        elif self.names_checked:
             lines.append(
                 f"selected text checked against @name: {self.names_matched} of "
                 f"{self.names_checked} match"
