@@ -45,6 +45,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.set_memo("code", codes[0], "ben", "Boundary with the next code.")
     project.set_memo("transcript", segments.iloc[0].transcript, "ana", "Noisy recording.")
     project.set_memo("segment", int(segments.iloc[3].segment_id), "ben", "Ask about this.")
+    # a segment memo on a segment its author coded whole, which ben coded too: it shares their
+    # selection in the file, and came back as a memo on both coders' codings
+    coded = int(segments.iloc[7].segment_id)
+    project.set_memo("segment", coded, "ana", "A memo on the passage, not on a coding.")
+    project.code(coded, codes[1], "ben")
     return project
 
 

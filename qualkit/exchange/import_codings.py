@@ -124,6 +124,10 @@ def plan_codings(
     report.conventions[source.name] = plan.converter.convention
     report.names_checked += plan.converter.name_checked
     report.names_matched += plan.converter.name_matched
+    # qualkit writes a coding memo as a note of the Coding and a segment memo as a note of the
+    # selection: from its own files a selection's notes are segment memos again, not copies
+    # on every coding of that selection (some of them another coder's).
+    own_file = (refi.origin or "").startswith("qualkit")
     lost = 0
     for sel in source.selections:
         span = plan.converter.convert(sel.start, sel.end)
@@ -146,7 +150,7 @@ def plan_codings(
                 continue
             coder = coder_of(refi, users, coding.user_guid, sel.user_guid)
             report.codings_carried += 1
-            memo_parts = [sel.description or ""] + [t for t, _ in sel_notes]
+            memo_parts = [sel.description or ""] + ([] if own_file else [t for t, _ in sel_notes])
             memo_parts += [t for t, _ in _note_texts(coding.note_refs, notes)]
             memo = "\n\n".join(p.strip() for p in memo_parts if p and p.strip()) or None
             layer = planned.setdefault(coder, {})
@@ -165,12 +169,12 @@ def plan_codings(
                     }
                 else:
                     _widen(row, seg, a, b, memo)
-        if not sel.codings:
+        if not sel.codings or own_file:
             # A selection with a note and no code (MAXQDA, NVivo annotations): a segment memo.
             seg = pieces[0][0]
             for text, user in sel_notes:
                 memos.add("segment", str(seg.segment_id), coder_of(refi, users, user), text)
-            if sel.description:
+            if sel.description and not sel.codings:
                 memos.add(
                     "segment",
                     str(seg.segment_id),
