@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,3 +116,17 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
     files["<database>"] = dump
     return files
+
+
+def qualkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real `qualkit` command in ``cwd``, as a user runs it: no terminal on stdin, wide
+    output so a line is not wrapped."""
+    return subprocess.run(
+        [sys.executable, "-m", "qualkit.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "200"},
+    )

@@ -4,9 +4,9 @@ from a file name; and the check exits 1 when it finds words. All text is fiction
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from projects import qualkit
 
 CODEBOOK = "codes:\n  - id: support\n    name: Support\n"
 
@@ -33,16 +33,6 @@ MAP = (
     'Sarah: "[parent]"\nTom: "[partner]"\nPatel: "[key worker]"\nJameson: "[doctor]"\n'
     'Okafor: "[surname]"\n'
 )
-
-
-def qualkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qualkit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def make_project(root: Path, transcript: str, pseudonyms: str) -> Path:

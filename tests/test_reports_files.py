@@ -8,12 +8,11 @@ import csv
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-from projects import REPO
+from projects import REPO, qualkit
 from report_project import coded_report_project
 
 from qualkit.project import Project
@@ -146,16 +145,6 @@ def test_export_all_writes_every_file(project: Project) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert {p.stat().st_mode & 0o777 for p in done.written} == {0o666 & ~umask}
-
-
-def qualkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qualkit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def test_cli_exports_and_errors(tmp_path: Path) -> None:

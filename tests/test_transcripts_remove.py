@@ -3,28 +3,13 @@ backup first, a question first, and everything else untouched."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from projects import write_tiny_project
+from projects import qualkit, write_tiny_project
 
 from qualkit.errors import ProjectError
 from qualkit.project import Project
-
-
-def qualkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qualkit.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": "200"},
-    )
 
 
 @pytest.fixture
