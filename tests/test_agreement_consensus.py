@@ -80,3 +80,19 @@ def test_each_coder_against_consensus_as_a_user_runs_it(tmp_path: Path) -> None:
     assert again["consensus"]["decisions"] == 1  # the seeding
     referral = next(r for r in again["rows"] if r["code"] == "referral")
     assert [referral[k] for k in ("both", "only_a", "only_b", "neither")] == [3, 1, 0, 6]
+
+
+def test_exports_of_consensus_carry_the_date_of_the_last_decision(tmp_path: Path) -> None:
+    """Decisions are logged under the adjudicator's name, so exports of the consensus layer
+    said "data as of no changes"."""
+    from datetime import UTC, datetime
+
+    from qualkit.agreement.consensus import open_disagreements
+    from qualkit.reports.layers import CONSENSUS, layer_date
+
+    with Project.open(make_second_project(tmp_path / "s")) as p:
+        code_both(p)
+        first = open_disagreements(p, "ana", "ben")[0]
+        decide(p, first.segment_id, first.code, "a", "ana", "ben", actor="cat")
+        today = datetime.now(UTC).date().isoformat()
+        assert layer_date(p, CONSENSUS) == today

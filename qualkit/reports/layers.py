@@ -113,4 +113,10 @@ def layer_date(project: Any, layer: str) -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
-    return (project.store.latest_event_time(layer) or "")[:10]
+    times = [project.store.latest_event_time(layer)]
+    if layer == CONSENSUS:
+        # adjudication decisions are logged under the adjudicator's name, not "consensus"
+        from qualkit.store.adjudication import ADJUDICATE
+
+        times.append(project.store.latest_action_time(ADJUDICATE))
+    return max((t for t in times if t), default="")[:10]

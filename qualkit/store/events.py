@@ -103,3 +103,10 @@ class EventLog(StoreBase):
         """When the coder last changed anything (ISO time), or None."""
         row = self.conn.execute("SELECT MAX(time) FROM events WHERE coder = ?", (coder,)).fetchone()
         return row[0] if row else None
+
+    def latest_action_time(self, action: str) -> str | None:
+        """When anybody last logged ``action`` (ISO time), or None."""
+        row = self.conn.execute(
+            "SELECT MAX(time) FROM events WHERE action = ?", (action,)
+        ).fetchone()
+        return row[0] if row else None
