@@ -142,7 +142,10 @@ def test_qdc_export_is_valid_and_imports(demo: Project, tmp_path: Path) -> None:
 def test_cli_export_and_import(demo: Project, tmp_path: Path, capsys) -> None:
     out = tmp_path / "cli.qdpx"
     main(["export", "qdpx", "-o", str(out), "--project", str(demo.root)])
-    assert "valid against the REFI-QDA schema" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "valid against the REFI-QDA schema" in printed.out
+    # not a report: the user is told that names travel with it
+    assert "names included" in printed.err and "pseudonyms.yaml" in printed.err
     with pytest.raises(SystemExit) as exit_info:
         main(["import", "qdpx", str(tmp_path / "missing.qdpx"), "--project", str(tmp_path)])
     assert exit_info.value.code == 1

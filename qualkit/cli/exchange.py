@@ -20,6 +20,12 @@ def export_qdpx(output: OutputOption, project: ProjectOption = Path(".")) -> Non
     """Write the whole project as REFI-QDA .qdpx (sources, codebook, codings, memos, cases)."""
     report = open_project(project).export_qdpx(output)
     typer.echo(report.summary())
+    # said every time: pseudonyms.yaml applies to reports, and this file is the project itself
+    typer.echo(
+        f"note: {output} holds the transcripts as written, names included (pseudonyms.yaml "
+        "applies to reports, not to a project moved to another tool)",
+        err=True,
+    )
 
 
 @export_app.command("qdc")
