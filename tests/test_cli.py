@@ -171,6 +171,13 @@ def test_options_before_the_command_reach_it(project: Path, tmp_path_factory) ->
     csv_path.unlink()
     run("--coder", "ben", "-p", str(project), *export)
     assert "referral" in csv_path.read_text("utf-8")
+    # a group's options before its command too: `qualkit anonymise -p study check`
+    check = run("anonymise", "-p", str(project), "check", cwd=elsewhere, ok=False)
+    assert check.returncode == 1 and "Maya" in check.stdout  # the tiny project's speaker
+    assert_clean_error(
+        run("topics", "--uncoded", "to-code", "1", "--name", "X", cwd=project, ok=False),
+        "'qualkit topics to-code' takes no --uncoded",
+    )
     assert_clean_error(run("--coder", "ben", "status", cwd=project, ok=False), "takes no --coder")
     assert_clean_error(run("-p", str(elsewhere / "nope"), "status", cwd=project, ok=False), "nope")
 

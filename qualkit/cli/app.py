@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -86,6 +86,45 @@ LevelOption = Annotated[
 def err(message: str) -> None:
     """One line on stderr: how every failure reaches the user."""
     typer.echo(f"error: {message}", err=True)
+
+
+def pass_options_on(ctx: Any, **values: Any) -> None:
+    """A group's options given before its command (`qualkit -p study status`, `qualkit
+    anonymise -p study check`) become that command's defaults, for it and, if it is a group,
+    every command under it; an option given after the command still wins. One the command
+    cannot take is an error: ignoring `-p` once meant writing into another project."""
+    if ctx.invoked_subcommand is None:
+        return
+    given = {
+        name: value
+        for name, value in values.items()
+        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+    }
+    if not given:
+        return
+    name = ctx.invoked_subcommand
+    command = ctx.command.get_command(ctx, name)
+    if command is None:
+        return  # click reports the unknown command
+
+    def walk(cmd: Any) -> tuple[dict[str, Any], set[str]]:
+        taken = {p.name for p in cmd.params if p.name in given}
+        defaults: dict[str, Any] = {p: given[p] for p in taken}
+        for sub_name in getattr(cmd, "list_commands", lambda _ctx: [])(ctx):  # a group
+            sub_defaults, sub_taken = walk(cmd.get_command(ctx, sub_name))
+            taken |= sub_taken
+            if sub_defaults:
+                defaults[sub_name] = sub_defaults
+        return defaults, taken
+
+    defaults, taken = walk(command)
+    for option in sorted(given.keys() - taken):
+        flag = option.replace("as_json", "json").replace("_", "-")
+        raise QualkitError(
+            f"'{ctx.command_path} {name}' takes no --{flag}: give it only without a command"
+        )
+    if defaults:
+        ctx.default_map = {**(ctx.default_map or {}), name: defaults}
 
 
 def open_project(path: Path) -> Project:

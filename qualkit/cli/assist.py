@@ -21,6 +21,7 @@ from qualkit.cli.app import (
     check_level,
     eval_app,
     open_project,
+    pass_options_on,
     progress_bar,
     resolve_coder,
     topics_app,
@@ -231,6 +232,16 @@ def topics(
 ) -> None:
     """Topic clusters of the segments; `qualkit topics to-code ID --name NAME` adds one."""
     if ctx.invoked_subcommand is not None:
+        pass_options_on(
+            ctx,
+            uncoded=uncoded,
+            coder=coder,
+            attribute=attribute,
+            seed=seed,
+            min_size=min_size,
+            as_json=as_json,
+            project=project,
+        )
         return
     from qualkit.assist.topics import compute_topics
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qualkit.cli.app import ActorOption, ProjectOption, codebook_app, open_project
+from qualkit.cli.app import ActorOption, ProjectOption, codebook_app, open_project, pass_options_on
 from qualkit.errors import QualkitError
 
 CodeArgument = Annotated[str, typer.Argument(help="Code id from codebook.yaml.", metavar="CODE")]
@@ -17,6 +17,7 @@ CodeArgument = Annotated[str, typer.Argument(help="Code id from codebook.yaml.",
 def codebook_list(ctx: typer.Context, project: ProjectOption = Path(".")) -> None:
     """Without a sub-command: check codebook.yaml and print the code tree with counts."""
     if ctx.invoked_subcommand is not None:
+        pass_options_on(ctx, project=project)
         return
     p = open_project(project)
     book = p.codebook

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from qualkit.cli.app import OptionalCoderOption, ProjectOption, app, open_project
+from qualkit.cli.app import (
+    OptionalCoderOption,
+    ProjectOption,
+    app,
+    open_project,
+    pass_options_on,
+)
 from qualkit.errors import QualkitError
 
 SegmentArgument = Annotated[
@@ -55,40 +61,7 @@ def main_callback(
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui, coder=coder, remember=remember, project=project)
         return
-    given = {
-        name: value
-        for name, value in (("coder", coder), ("remember", remember), ("project", project))
-        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
-    }
-    if given:
-        ctx.default_map = {**(ctx.default_map or {}), **defaults_for_commands(ctx, given)}
-
-
-def defaults_for_commands(ctx: typer.Context, given: dict[str, object]) -> dict[str, Any]:
-    """A click ``default_map`` giving every command under the invoked one the options named
-    before it, so they are not silently ignored. An option that command cannot take is an
-    error instead (`qualkit --coder ana status`)."""
-    name = ctx.invoked_subcommand or ""
-    command = ctx.command.get_command(ctx, name)  # type: ignore[attr-defined]
-
-    def walk(cmd: Any) -> tuple[dict[str, Any], set[str]]:
-        taken = {p.name for p in cmd.params if p.name in given}
-        defaults: dict[str, Any] = {p: given[p] for p in taken}
-        for sub_name in getattr(cmd, "list_commands", lambda _ctx: [])(ctx):  # a group
-            sub_defaults, sub_taken = walk(cmd.get_command(ctx, sub_name))
-            taken |= sub_taken
-            if sub_defaults:
-                defaults[sub_name] = sub_defaults
-        return defaults, taken
-
-    if command is None:
-        return {}  # click reports the unknown command
-    defaults, taken = walk(command)
-    for option in sorted(given.keys() - taken):
-        raise QualkitError(
-            f"'qualkit {name}' takes no --{option}: drop it, or use it without a command"
-        )
-    return {name: defaults} if defaults else {}
+    pass_options_on(ctx, coder=coder, remember=remember, project=project)
 
 
 @app.command()

@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 
-from qualkit.cli.app import JsonOption, ProjectOption, app, export_app, open_project
+from qualkit.cli.app import (
+    JsonOption,
+    ProjectOption,
+    app,
+    export_app,
+    open_project,
+    pass_options_on,
+)
 
 anonymise_app = typer.Typer(
     help="Check that exports name nobody (pseudonyms.yaml).", rich_markup_mode=None
@@ -198,6 +205,7 @@ def anonymise(
     """Without a sub-command: the same as `qualkit anonymise check`."""
     if ctx.invoked_subcommand is None:
         _check(project, as_json)
+    pass_options_on(ctx, as_json=as_json, project=project)
 
 
 @anonymise_app.command("check")

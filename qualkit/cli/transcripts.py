@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qualkit.cli.app import JsonOption, ProjectOption, app, open_project
+from qualkit.cli.app import JsonOption, ProjectOption, app, open_project, pass_options_on
 from qualkit.errors import QualkitError
 
 transcripts_app = typer.Typer(
@@ -24,6 +24,7 @@ def transcripts_list(
 ) -> None:
     """Without a sub-command: each transcript with its file, kind and whether the file is gone."""
     if ctx.invoked_subcommand is not None:
+        pass_options_on(ctx, as_json=as_json, project=project)
         return
     frame = open_project(project).transcripts()
     if as_json:
