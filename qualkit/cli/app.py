@@ -73,7 +73,7 @@ CodersOption = Annotated[
     typer.Option("--coders", help="Comma-separated coder names, e.g. ana,ben.", metavar="A,B"),
 ]
 JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print JSON instead of text (fields in the README).")
+    bool, typer.Option("--json", help="Print JSON instead of text.")
 ]
 LevelOption = Annotated[
     str,
