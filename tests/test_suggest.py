@@ -206,3 +206,21 @@ def test_suggester_for_one_transcript_answers_as_the_full_one(tmp_path):
         assert [s.code_id for s in a] == [s.code_id for s in b]
         assert np.allclose([s.score for s in a], [s.score for s in b], atol=1e-5)
     p.close()
+
+
+def test_suggest_lists_coding_units_only(tmp_path):
+    """`qualkit suggest` listed short turns kept as context ("Yeah.") that `qualkit segments`
+    and the workbench treat as no coding units: 292 rows on the demo against 278 units."""
+    root = write_ai_project(tmp_path, copies=2)
+    for path in (root / "transcripts").glob("p0*.txt"):
+        path.write_text(path.read_text("utf-8") + "\nInterviewer: Right?\n\nSpeaker: Yeah.\n")
+    p = Project.open(root)
+    p.ingest()
+    s = Suggester(p, embedder=HashingEmbedder())
+    units = p.segments()["segment_id"].astype(int).tolist()
+    short = [i for i in s.table.frame["segment_id"].astype(int) if i not in set(units)]
+    assert short, "the table keeps the short turns as neighbours"
+    assert sorted(s.coding_units()) == sorted(units)
+    p.code(units[0], "waiting", "ana")
+    assert s.uncoded_segments("ana") == [u for u in s.coding_units() if u != units[0]]
+    p.close()

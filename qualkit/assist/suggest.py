@@ -432,8 +432,13 @@ class Suggester:
         because["weak"] = best < WEAK_SIMILARITY
         return because
 
+    def coding_units(self) -> list[int]:
+        """The table's coding units in order. The table also holds short turns kept as context
+        ("No.", "Same."): neighbours for the scoring, but nothing a coder codes."""
+        units = set(self.project.segments()["segment_id"].astype(int))
+        return [s for s in self.table.frame["segment_id"].astype(int).tolist() if s in units]
+
     def uncoded_segments(self, coder: str | None) -> list[int]:
-        """Codable segments nobody (or, with ``coder``, that coder) has coded yet."""
-        ids = self.table.frame["segment_id"].astype(int).tolist()
+        """Coding units nobody (or, with ``coder``, that coder) has coded yet."""
         coded = set(self.project.codings(coder or None)["segment_id"].astype(int))
-        return [s for s in ids if s not in coded]
+        return [s for s in self.coding_units() if s not in coded]

@@ -70,11 +70,7 @@ def suggest(
     who = resolve_coder(p, coder)
     with progress_bar("embedding") as progress:
         s = Suggester(p, level=level, coder=who, progress=progress)
-    ids = (
-        s.table.frame["segment_id"].astype(int).tolist()
-        if all_segments
-        else s.uncoded_segments(who)
-    )
+    ids = s.coding_units() if all_segments else s.uncoded_segments(who)
     results = s.suggest(ids, coder=who, top_k=top)
     # one frame slice for all segments, not a pandas row lookup per segment
     shown = s.table.frame.iloc[[s.table.row_of[int(sid)] for sid in ids]]
