@@ -68,6 +68,9 @@ def test_eval_needs_codings(tmp_path):
     p = Project.open(write_ai_project(tmp_path))
     with pytest.raises(ProjectError, match="no codings"):
         evaluate_suggestions(p, "nobody", embedder=HashingEmbedder())
+    # one fold trains on nothing: it printed 1.000 for every figure
+    with pytest.raises(ProjectError, match="--folds must be 2 or more, not 1"):
+        evaluate_suggestions(p, "nobody", folds=1, embedder=HashingEmbedder())
     p.close()
 
 

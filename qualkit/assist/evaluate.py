@@ -179,6 +179,8 @@ def evaluate_suggestions(
         raise ProjectError(f"unknown level '{level}' (use code or theme)")
     if group not in (None, "segment", "transcript"):
         raise ProjectError(f"unknown grouping '{group}' (use segment or transcript)")
+    if folds < 2:  # one fold holds everything out and trains on nothing: every figure is moot
+        raise ProjectError(f"--folds must be 2 or more, not {folds}")
     codings = project.codings(coder)
     if codings.empty:
         raise ProjectError(f"coder '{coder}' has no codings to evaluate against")
