@@ -106,6 +106,23 @@ def test_ingest_names_the_files_it_does_not_read(project: Path) -> None:
     assert ".hidden" not in out and "participants.csv" not in out
 
 
+def test_coding_again_says_so_and_a_memo_then_lands_on_the_coding(project: Path) -> None:
+    """`code SEG CODE --memo X` on a coding that existed said "coded segment ..." and dropped
+    the memo without a word."""
+    sid = str(segments(project)[0]["segment_id"])
+    args = ["--coder", "ana", "--project", str(project)]
+    run("code", sid, "referral", *args)
+    again = run("code", sid, "referral", *args).stdout
+    assert "already had referral (ana): nothing changed" in again
+    memo = run("code", sid, "referral", "--memo", "ask about [sleep]", *args).stdout
+    assert "its memo is set" in memo
+    from qualkit.project import Project
+
+    with Project.open(project) as p:
+        rows = p.codings("ana")
+        assert rows["memo"].tolist() == ["ask about [sleep]"] and len(rows) == 1
+
+
 def test_segments_json_fields(project: Path) -> None:
     rows = segments(project)
     assert len(rows) == 5

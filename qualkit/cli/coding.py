@@ -36,8 +36,8 @@ def acting_coder(project: object, coder: str | None) -> str:
     remembered = getattr(project, "remembered_coder", None)
     if not remembered:
         raise QualkitError(
-            "no coder: pass --coder NAME (the project remembers none until you open the "
-            "workbench or pass --coder once)"
+            "no coder: pass --coder NAME (the project remembers the coder who opens the "
+            "workbench: 'qualkit --coder NAME --remember')"
         )
     typer.echo(f"coder: {remembered} (remembered; --coder NAME to change)", err=True)
     return remembered
@@ -97,8 +97,16 @@ def code(
     """Apply a code to a segment."""
     p = open_project(project)
     coder = acting_coder(p, coder)
+    had = code_id in p.codes_of(segment_id, coder)
     coding_id = p.code(segment_id, code_id, coder, memo=memo)
-    typer.echo(f"coded segment {segment_id} as {code_id} ({coder}, coding {coding_id})")
+    if not had:
+        typer.echo(f"coded segment {segment_id} as {code_id} ({coder}, coding {coding_id})")
+    elif memo is not None:
+        # the coding is there already: the memo is what this command changes (undoable)
+        p.set_coding_memo(segment_id, code_id, coder, memo)
+        typer.echo(f"segment {segment_id} already had {code_id} ({coder}): its memo is set")
+    else:
+        typer.echo(f"segment {segment_id} already had {code_id} ({coder}): nothing changed")
 
 
 @app.command()
