@@ -72,9 +72,7 @@ CodersOption = Annotated[
     str,
     typer.Option("--coders", help="Comma-separated coder names, e.g. ana,ben.", metavar="A,B"),
 ]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print JSON instead of text.")
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 LevelOption = Annotated[
     str,
     typer.Option(
