@@ -26,7 +26,7 @@ ORDINARY = (
     'Watching her sleep, I felt calmer. "Slowly," the nurse said, "slowly it gets easier." '
     "Literally nobody else rang. Honestly, Mrs. Patel was kind. [laughs] Sometimes I was "
     "watching the clock all night.\n\n"
-    "Sarah: Tom came with me. Dr. Jameson saw us twice.\n"
+    "Sarah: Tom came with me. Dr. Jameson saw us twice. Mmmmm. Ohh, yes. Hey, it was fine.\n"
 )
 
 MAP = (

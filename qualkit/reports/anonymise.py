@@ -24,6 +24,7 @@ from importlib import resources
 from string import Formatter
 from typing import Any
 
+from qualkit.assist.stopwords import SPOKEN_FILLERS
 from qualkit.errors import ReportError
 from qualkit.reports.layers import layer_rows
 from qualkit.reports.pseudonyms import Pseudonyms
@@ -33,6 +34,8 @@ _BRACKETED = re.compile(r"\[[^\]\n]*\]")
 # Characters that may stand between a sentence end and its first word.
 _OPENERS = set(" \t\"“”‘'([{*_")
 _SENTENCE_ENDS = set(".!?…\n")
+# Sounds transcribed with letters drawn out ("Mmmmm", "Ohhh", "Uhhh", "Heyyy", "Wooow").
+_INTERJECTION = re.compile(r"(h?m+|o+h+|a+h+|u+h+|e+r+m*|h+e+y+|w+o+w+|h+a+(h+a+)*)")
 # Titles whose full stop ends no sentence: "Mrs. Patel", "Dr. Jameson".
 _TITLES = frozenset(
     "mr mrs ms mx miss dr prof rev revd fr sr st cllr capt sgt col gen lt hon messrs".split()
@@ -213,6 +216,8 @@ def anonymise_check(project: Any, pseudonyms: Pseudonyms | None = None) -> list[
             lower = folded.lower()
             if lower in common or folded in pseudonyms.known_words:
                 continue
+            if lower in SPOKEN_FILLERS or _INTERJECTION.fullmatch(lower):
+                continue  # "Hey", "Ohh", "Mmmmm": talk, not a name
             if lower.endswith("s") and lower[:-1] in common:  # a plain plural: "Steps"
                 continue
             if "-" in lower and all(part in common for part in lower.split("-") if part):
