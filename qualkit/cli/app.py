@@ -86,7 +86,7 @@ def err(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
 
 
-def pass_options_on(ctx: Any, **values: Any) -> None:
+def pass_options_on(ctx: Any) -> None:
     """A group's options given before its command (`qualkit -p study status`, `qualkit
     anonymise -p study check`) become that command's defaults, for it and, if it is a group,
     every command under it; an option given after the command still wins. One the command
@@ -95,7 +95,7 @@ def pass_options_on(ctx: Any, **values: Any) -> None:
         return
     given = {
         name: value
-        for name, value in values.items()
+        for name, value in ctx.params.items()
         if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
     }
     if not given:

@@ -228,16 +228,7 @@ def topics(
 ) -> None:
     """Topic clusters of the segments; `qualkit topics to-code ID --name NAME` adds one."""
     if ctx.invoked_subcommand is not None:
-        pass_options_on(
-            ctx,
-            uncoded=uncoded,
-            coder=coder,
-            attribute=attribute,
-            seed=seed,
-            min_size=min_size,
-            as_json=as_json,
-            project=project,
-        )
+        pass_options_on(ctx)
         return
     from qualkit.assist.topics import compute_topics
 

@@ -17,7 +17,7 @@ CodeArgument = Annotated[str, typer.Argument(help="Code id from codebook.yaml.",
 def codebook_list(ctx: typer.Context, project: ProjectOption = Path(".")) -> None:
     """Without a sub-command: check codebook.yaml and print the code tree with counts."""
     if ctx.invoked_subcommand is not None:
-        pass_options_on(ctx, project=project)
+        pass_options_on(ctx)
         return
     p = open_project(project)
     book = p.codebook

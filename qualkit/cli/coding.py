@@ -61,7 +61,7 @@ def main_callback(
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui, coder=coder, remember=remember, project=project)
         return
-    pass_options_on(ctx, coder=coder, remember=remember, project=project)
+    pass_options_on(ctx)
 
 
 @app.command()

@@ -205,7 +205,7 @@ def anonymise(
     """Without a sub-command: the same as `qualkit anonymise check`."""
     if ctx.invoked_subcommand is None:
         _check(project, as_json)
-    pass_options_on(ctx, as_json=as_json, project=project)
+    pass_options_on(ctx)
 
 
 @anonymise_app.command("check")

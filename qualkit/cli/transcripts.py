@@ -24,7 +24,7 @@ def transcripts_list(
 ) -> None:
     """Without a sub-command: each transcript with its file, kind and whether the file is gone."""
     if ctx.invoked_subcommand is not None:
-        pass_options_on(ctx, as_json=as_json, project=project)
+        pass_options_on(ctx)
         return
     frame = open_project(project).transcripts()
     if as_json:
