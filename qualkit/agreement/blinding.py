@@ -120,12 +120,7 @@ class BlindRecord:
 def others_first_coding(project: Any, coder: str) -> int | None:
     """The id of the first coding event by any other person (None: nobody else has coded).
     Before it there was nothing of anybody else's to see, blind or not."""
-    ids = [
-        e.id
-        for e in project.events()
-        if e.action in CODING_ACTIONS and e.coder not in (coder, CONSENSUS)
-    ]
-    return min(ids) if ids else None
+    return project.store.first_event_id(CODING_ACTIONS, (coder, CONSENSUS))
 
 
 def blind_record(project: Any, coder: str) -> BlindRecord:

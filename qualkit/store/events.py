@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -102,6 +103,17 @@ class EventLog(StoreBase):
     def latest_event_time(self, coder: str) -> str | None:
         """When the coder last changed anything (ISO time), or None."""
         row = self.conn.execute("SELECT MAX(time) FROM events WHERE coder = ?", (coder,)).fetchone()
+        return row[0] if row else None
+
+    def first_event_id(self, actions: Sequence[str], excluding: Sequence[str]) -> int | None:
+        """The id of the oldest event with one of ``actions`` by anybody not in ``excluding``
+        (None: there is none)."""
+        marks = ",".join("?" * len(actions))
+        others = ",".join("?" * len(excluding)) or "''"
+        row = self.conn.execute(
+            f"SELECT MIN(id) FROM events WHERE action IN ({marks}) AND coder NOT IN ({others})",
+            (*actions, *excluding),
+        ).fetchone()
         return row[0] if row else None
 
     def latest_action_time(self, action: str) -> str | None:
