@@ -218,8 +218,7 @@ def plan_ingest(
             report.added.append(tid)
         else:
             align_segments(store, plan, store.live_segments(tid), new_segments)
-            orphans = [r for r in store.segment_rows(tid) if r.orphaned]
-            report.revived += revive_orphans(plan, orphans)
+            report.revived += revive_orphans(plan, store.orphaned_segments(tid))
             report.updated.append(tid)
         report.segments_added += len(plan.added)
         report.segments_kept += len(plan.kept)

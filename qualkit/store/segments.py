@@ -91,6 +91,11 @@ class SegmentTables(EventLog):
         sql = _SEGMENTS + "WHERE s.transcript_id = ? AND s.orphaned = 0 ORDER BY s.position"
         return [_segment(r) for r in self.conn.execute(sql, (transcript_id,))]
 
+    def orphaned_segments(self, transcript_id: str) -> list[SegmentRow]:
+        """The transcript's orphaned segments (text gone, codings kept), oldest first."""
+        sql = _SEGMENTS + "WHERE s.transcript_id = ? AND s.orphaned = 1 ORDER BY s.id"
+        return [_segment(r) for r in self.conn.execute(sql, (transcript_id,))]
+
     def segment_row(self, segment_id: int) -> SegmentRow | None:
         row = self.conn.execute(_SEGMENTS + "WHERE s.id = ?", (segment_id,)).fetchone()
         return None if row is None else _segment(row)
