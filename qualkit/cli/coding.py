@@ -97,9 +97,8 @@ def code(
     """Apply a code to a segment."""
     p = open_project(project)
     coder = acting_coder(p, coder)
-    had = code_id in p.codes_of(segment_id, coder)
-    coding_id = p.code(segment_id, code_id, coder, memo=memo)
-    if not had:
+    if code_id not in p.codes_of(segment_id, coder):
+        coding_id = p.code(segment_id, code_id, coder, memo=memo)
         typer.echo(f"coded segment {segment_id} as {code_id} ({coder}, coding {coding_id})")
     elif memo is not None:
         # the coding is there already: the memo is what this command changes (undoable)
