@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
+from projects import qualkit as run_qualkit
 from projects import write_tiny_project
 from typer.testing import CliRunner
 
@@ -484,16 +485,9 @@ def test_cli_agreement_table_footer_json_csv(project: Project, tmp_path: Path) -
 def test_cli_subprocess(project: Project, tmp_path: Path) -> None:
     mark_all_done(project, ["ana", "ben"])
     project.close()
-    env = {**os.environ, "COLUMNS": "200"}
 
     def qualkit(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "qualkit.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+        return run_qualkit(*args, cwd=tmp_path)
 
     ok = qualkit("agreement", "--coders", "ana,ben", "--json", "--project", str(tmp_path))
     assert ok.returncode == 0, ok.stderr

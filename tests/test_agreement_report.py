@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from projects import qualkit as run_qualkit
 from second_project import ANSWERS, code_both, make_second_project
 
 from qualkit.agreement import stats
@@ -255,12 +256,7 @@ def test_cli_formats_and_output_file(project: Project, tmp_path: Path) -> None:
     root = str(project.root)
 
     def qualkit(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "qualkit.cli", *args, "--project", root],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_qualkit(*args, "--project", root, cwd=tmp_path)
 
     text = qualkit("agreement", "--coders", "ana,ben", "--resamples", "200")
     assert text.returncode == 0, text.stderr
